@@ -1,0 +1,63 @@
+// General matrix multiply, row-major: C[M×N] = op(A)[M×K] · op(B)[K×N] (+ C when accumulating).
+// The entry point validates once and dispatches: float goes to the fast blocked kernels, every other
+// type (double for gradient checks) to the plain reference twin in GemmReference.
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Recurrent.Kernels;
+
+/// <summary>Row-major GEMM with transpose flags, leading dimensions and optional accumulation.</summary>
+public static class Gemm
+{
+    /// <summary>
+    /// <c>C = op(A)·op(B)</c>, or <c>C += op(A)·op(B)</c> when <paramref name="accumulate"/>.
+    /// op(A) is [m×k]: A is stored [m×k] with row stride <paramref name="lda"/>, or [k×m] when
+    /// <paramref name="transposeA"/>. op(B) is [k×n]: B is stored [k×n], or [n×k] when <paramref name="transposeB"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size or leading dimension does not fit the spans.</exception>
+    public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Validate(transposeA, transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        if (typeof(T) == typeof(float))
+        {
+            GemmF32.Multiply(transposeA, transposeB, m, n, k,
+                MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb,
+                MemoryMarshal.Cast<T, float>(c), ldc, accumulate);
+            return;
+        }
+        GemmReference.Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    }
+
+    /// <summary>Contiguous shorthand: leading dimensions are the stored row lengths.</summary>
+    public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, c, n, accumulate);
+
+    internal static void Validate(bool transposeA, bool transposeB, int m, int n, int k,
+        int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"Gemm: negative size m={m} n={n} k={k}.");
+        int aRows = transposeA ? k : m, aCols = transposeA ? m : k;
+        int bRows = transposeB ? n : k, bCols = transposeB ? k : n;
+        Check("A", aRows, aCols, aLength, lda);
+        Check("B", bRows, bCols, bLength, ldb);
+        Check("C", m, n, cLength, ldc);
+
+        static void Check(string name, int rows, int cols, int length, int ld)
+        {
+            if (rows == 0 || cols == 0) return;
+            if (ld < cols) throw new ArgumentException($"Gemm: leading dimension of {name} is {ld}, less than its {cols} columns.");
+            long needed = (long)(rows - 1) * ld + cols;
+            if (needed > length) throw new ArgumentException($"Gemm: {name} is [{rows}×{cols}] with leading dimension {ld} and needs {needed} elements, but the span has {length}.");
+        }
+    }
+}

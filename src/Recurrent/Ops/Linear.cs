@@ -1,0 +1,48 @@
+// y = x·Wᵀ + b over the last dimension of x (PyTorch's F.linear).
+using System.Numerics;
+using Recurrent.Autograd;
+using Recurrent.Kernels;
+using Recurrent.Tensors;
+
+namespace Recurrent.Ops;
+
+public static partial class Op
+{
+    /// <summary><c>y[..., o] = Σ_i x[..., i]·W[o, i] + b[o]</c>; x is [..., I], W is [O, I], b is [O] or null.</summary>
+    /// <exception cref="ArgumentException">The last dimension of x is not W's input size, or b is not [O].</exception>
+    public static Tensor<T> Linear<T>(Tensor<T> x, Tensor<T> weight, Tensor<T>? bias) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (weight.Rank != 2 || x.Rank < 1 || x.Dim(-1) != weight.Dim(1))
+            throw new ArgumentException($"Linear: input {Tensor<T>.FormatShape(x.Shape)} does not fit weight {Tensor<T>.FormatShape(weight.Shape)} (last input dimension must be {(weight.Rank == 2 ? weight.Dim(1) : -1)}).");
+        int outF = weight.Dim(0), inF = weight.Dim(1);
+        if (bias is not null && (bias.Rank != 1 || bias.Length != outF))
+            throw new ArgumentException($"Linear: bias {Tensor<T>.FormatShape(bias.Shape)} does not fit weight {Tensor<T>.FormatShape(weight.Shape)}.");
+        int rows = LeadingRows(x);                                        // N = product of leading dims
+        var outShape = x.Shape.ToArray();
+        outShape[^1] = outF;
+        var y = new Tensor<T>(outShape);                                   // [N, O]
+
+        Gemm.Multiply(false, true, rows, outF, inF, x.Data, weight.Data, y.Data, accumulate: false);
+        if (bias is not null) Elementwise.AddRowToEach(y.Data, bias.Data);
+
+        if (Graph.ShouldRecord(x, weight, bias))
+        {
+            Graph.Record("Linear", [x, weight, bias], () =>
+            {
+                if (y.Grad is not { } dy) return;
+                // y = x·Wᵀ + b  ⇒  dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy
+                if (x.RequiresGrad) Gemm.Multiply(false, false, rows, inF, outF, dy.Data, weight.Data, x.GradForAccumulation(), accumulate: true);
+                if (weight.RequiresGrad) Gemm.Multiply(true, false, outF, inF, rows, dy.Data, x.Data, weight.GradForAccumulation(), accumulate: true);
+                if (bias is { RequiresGrad: true }) Elementwise.SumRowsInto<T>(dy.Data, bias.GradForAccumulation());
+            }, y);
+        }
+        return y;
+    }
+
+    internal static int LeadingRows<T>(Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = 1;
+        for (int d = 0; d < x.Rank - 1; d++) rows *= x.Dim(d);
+        return rows;
+    }
+}
