@@ -86,6 +86,19 @@ public sealed class Rng
         }
     }
 
+    /// <summary>The full generator state (for checkpoints that resume exactly).</summary>
+    public ulong[] GetState() => [_s0, _s1, _s2, _s3, _spareNormal is double d ? 1UL : 0UL, BitConverter.DoubleToUInt64Bits(_spareNormal ?? 0)];
+
+    /// <summary>Restores a state from <see cref="GetState"/>.</summary>
+    /// <exception cref="ArgumentException">The state does not have 6 words or is all zero.</exception>
+    public void SetState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 6 || (state[0] | state[1] | state[2] | state[3]) == 0)
+            throw new ArgumentException("Rng: a state has 6 words and a non-zero generator part.");
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+        _spareNormal = state[4] != 0 ? BitConverter.UInt64BitsToDouble(state[5]) : null;
+    }
+
     /// <summary>A new generator seeded from this one (for independent streams, e.g. per-worker dropout).</summary>
     public Rng Fork() => new(NextUInt64());
 }

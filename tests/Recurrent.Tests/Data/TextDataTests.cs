@@ -118,3 +118,30 @@ public class TextDataTests
         Assert.Equal(3, bigrams.Count);
     }
 }
+
+public class RngTests
+{
+    [Fact]
+    public void SameSeedSameSequenceAndStateRoundTrips()
+    {
+        var a = new Rng(42); var b = new Rng(42);
+        for (int i = 0; i < 5; i++) Assert.Equal(a.NextUInt64(), b.NextUInt64());
+        a.NextNormal();                       // leaves a spare normal inside the state
+        var state = a.GetState();
+        var expected = Enumerable.Range(0, 4).Select(_ => a.NextNormal()).ToArray();
+        var c = new Rng(1); c.SetState(state);
+        Assert.Equal(expected, Enumerable.Range(0, 4).Select(_ => c.NextNormal()).ToArray());
+        Assert.NotEqual(new Rng(43).NextUInt64(), new Rng(42).NextUInt64());
+    }
+
+    [Fact]
+    public void UniformAndNormalHaveTheRightMoments()
+    {
+        var rng = new Rng(5);
+        var u = new double[20000]; rng.FillUniform<double>(u, -1, 1);
+        var n = new double[20000]; rng.FillNormal<double>(n, 0, 2);
+        Assert.InRange(u.Average(), -0.02, 0.02);
+        Assert.InRange(u.Min(), -1, -0.999);
+        Assert.InRange(Math.Sqrt(n.Select(v => v * v).Average()), 1.95, 2.05);
+    }
+}
