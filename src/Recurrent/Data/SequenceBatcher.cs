@@ -70,6 +70,35 @@ public static class SequenceBatcher
         return batches;
     }
 
+    /// <summary>Sequential partitioning with randomized truncation: B parallel streams (random offset),
+    /// cut into windows whose lengths are drawn from a geometric distribution with mean <paramref name="meanSteps"/>
+    /// (at least 1, at most 4·meanSteps, the last window takes what is left).</summary>
+    public static List<TokenBatch> SequentialRandomWindows(ReadOnlySpan<int> corpus, int batchSize, int meanSteps, Tensors.Rng rng)
+    {
+        Validate(corpus.Length, batchSize, meanSteps);
+        int offset = rng.NextInt(meanSteps);
+        int columns = (corpus.Length - offset - 1) / batchSize;
+        if (columns < meanSteps) { offset = 0; columns = (corpus.Length - 1) / batchSize; }
+        double stop = 1.0 / meanSteps;                                   // P(ξ_t = 0): a window ends here
+        var batches = new List<TokenBatch>();
+        for (int start = 0; start < columns;)
+        {
+            int width = 1;
+            while (width < 4 * meanSteps && rng.NextDouble() >= stop) width++;
+            width = Math.Min(width, columns - start);
+            var x = new int[batchSize * width]; var y = new int[batchSize * width];
+            for (int b = 0; b < batchSize; b++)
+            {
+                int src = offset + b * columns + start;
+                corpus.Slice(src, width).CopyTo(x.AsSpan(b * width, width));
+                corpus.Slice(src + 1, width).CopyTo(y.AsSpan(b * width, width));
+            }
+            batches.Add(new TokenBatch(x, y, batchSize, width));
+            start += width;
+        }
+        return batches;
+    }
+
     private static void Validate(int length, int batchSize, int steps)
     {
         if (batchSize < 1 || steps < 1) throw new ArgumentException($"batch size ({batchSize}) and steps ({steps}) must be positive.");

@@ -145,3 +145,20 @@ public class RngTests
         Assert.InRange(Math.Sqrt(n.Select(v => v * v).Average()), 1.95, 2.05);
     }
 }
+
+public class RandomTruncationTests
+{
+    [Fact]
+    public void RandomWindowsTileEachStreamAndVaryInLength()
+    {
+        int[] corpus = Enumerable.Range(0, 2001).ToArray();
+        var batches = SequenceBatcher.SequentialRandomWindows(corpus, 4, 10, new Rng(9));
+        int columns = batches.Sum(b => b.Steps);
+        Assert.InRange(columns, 490, 500);                  // offset < 10 → L = (2001 − offset − 1) / 4
+        Assert.True(batches.Select(b => b.Steps).Distinct().Count() > 3, "window lengths should vary");
+        double mean = batches.Take(batches.Count - 1).Average(b => b.Steps);
+        Assert.InRange(mean, 6, 14);
+        // Row 0 continues from one window into the next.
+        Assert.Equal(batches[0].X[batches[0].Steps - 1] + 1, batches[1].X[0]);
+    }
+}
