@@ -1,0 +1,24 @@
+// `recurrent train`: a container verb. Each task owner adds ONE line registering its subcommand;
+// `train` alone runs the embedded sine forecaster once its owner sets the action below.
+using System.CommandLine;
+
+namespace Recurrent.Cli.Commands;
+
+/// <summary>The <c>train</c> verb and its subcommands (lm, forecast, classify, adding, copy).</summary>
+public static class TrainCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var train = new Command("train", "Train a model (subcommands: lm, forecast, classify, adding, copy).");
+        // Subcommands, one line each:
+        // train.Subcommands.Add(TrainLmCommand.Create(ctx));
+
+        // Without a subcommand: usage (to be replaced by the embedded sine forecaster).
+        train.SetAction(parse =>
+        {
+            CliApp.WriteHelp(parse, ctx.Error);
+            return ExitCodes.Usage;
+        });
+        return train;
+    }
+}
