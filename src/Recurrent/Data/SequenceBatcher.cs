@@ -18,14 +18,17 @@ public enum Sampling
 public static class SequenceBatcher
 {
     /// <summary>d2l seq_data_iter_sequential: a random offset in [0, T) (from <paramref name="rng"/>; 0 when null),
-    /// then B parallel streams, minibatch i = columns [i·T, (i+1)·T).</summary>
-    /// <exception cref="InvalidDataException">The corpus is shorter than one minibatch.</exception>
+    /// then B parallel streams, minibatch i = columns [i·T, (i+1)·T). With <paramref name="includePartialTail"/>
+    /// the last, narrower chunk is kept too, so every one of the B·L targets is scored (evaluation).</summary>
+    /// <exception cref="InvalidDataException">The corpus is shorter than one minibatch (B·T + 1 tokens; B + 1 with the partial tail).</exception>
     public static List<TokenBatch> Sequential(ReadOnlySpan<int> corpus, int batchSize, int steps, Tensors.Rng? rng, bool includePartialTail = false)
     {
-        Validate(corpus.Length, batchSize, steps);
+        // Evaluation (with the partial tail) scores every target, so one column per stream is enough.
+        if (includePartialTail) ValidateForEvaluation(corpus.Length, batchSize, steps);
+        else Validate(corpus.Length, batchSize, steps);
         int offset = rng is null ? 0 : rng.NextInt(steps);
         int columns = (corpus.Length - offset - 1) / batchSize;          // L per stream
-        if (columns < steps) { offset = 0; columns = (corpus.Length - 1) / batchSize; }
+        if ((columns < steps && !includePartialTail) || columns < 1) { offset = 0; columns = (corpus.Length - 1) / batchSize; }
         var batches = new List<TokenBatch>();
         int full = columns / steps;
         int count = includePartialTail ? (columns + steps - 1) / steps : full;
@@ -97,6 +100,13 @@ public static class SequenceBatcher
             start += width;
         }
         return batches;
+    }
+
+    private static void ValidateForEvaluation(int length, int batchSize, int steps)
+    {
+        if (batchSize < 1 || steps < 1) throw new ArgumentException($"batch size ({batchSize}) and steps ({steps}) must be positive.");
+        if (length < (long)batchSize + 1)
+            throw new InvalidDataException($"the text has {length} tokens, fewer than {batchSize} parallel streams need ({batchSize} + 1); use a smaller --batch or a larger --val-fraction.");
     }
 
     private static void Validate(int length, int batchSize, int steps)

@@ -28,7 +28,7 @@ public sealed class Vocabulary
         _tokens.AddRange(counts
             .Where(kv => kv.Value >= minFrequency && !special.Contains(kv.Key))
             .OrderByDescending(kv => kv.Value)
-            .ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .ThenBy(kv => kv.Key, CodePointComparer.Instance)
             .Select(kv => kv.Key));
         _index = BuildIndex(_tokens);
         HasUnknown = withUnknown;
@@ -93,4 +93,27 @@ public sealed class Vocabulary
 
     /// <summary>A printable form of a token (newlines and tabs escaped).</summary>
     public static string Escape(string token) => token.Replace("\n", "\\n").Replace("\r", "\\r").Replace("\t", "\\t");
+}
+
+/// <summary>Orders strings by Unicode code points (UTF-16 ordinal order differs above U+FFFF).</summary>
+public sealed class CodePointComparer : IComparer<string>
+{
+    /// <summary>The shared instance.</summary>
+    public static CodePointComparer Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public int Compare(string? x, string? y)
+    {
+        if (ReferenceEquals(x, y)) return 0;
+        if (x is null) return -1;
+        if (y is null) return 1;
+        var ex = x.EnumerateRunes(); var ey = y.EnumerateRunes();
+        while (true)
+        {
+            bool hx = ex.MoveNext(), hy = ey.MoveNext();
+            if (!hx || !hy) return hx == hy ? 0 : hx ? 1 : -1;
+            int c = ex.Current.Value.CompareTo(ey.Current.Value);
+            if (c != 0) return c;
+        }
+    }
 }

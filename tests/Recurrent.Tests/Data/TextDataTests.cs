@@ -90,6 +90,26 @@ public class TextDataTests
     }
 
     [Fact]
+    public void ValidationStreamShorterThanOneMinibatchIsStillScored()
+    {
+        int[] corpus = Enumerable.Range(0, 9).ToArray();               // 9 tokens, B = 4 → L = 2 < T = 35
+        var batches = SequenceBatcher.Sequential(corpus, batchSize: 4, steps: 35, rng: null, includePartialTail: true);
+        Assert.Single(batches);
+        Assert.Equal(2, batches[0].Steps);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], batches[0].Y);
+        var ex = Assert.Throws<InvalidDataException>(() => SequenceBatcher.Sequential(new int[4], 4, 35, null, includePartialTail: true));
+        Assert.Contains("--val-fraction", ex.Message);
+    }
+
+    [Fact]
+    public void VocabularyTiesFollowCodePointsAlsoAboveTheBmp()
+    {
+        // U+FF01 (one UTF-16 unit) sorts before U+1F600 (a surrogate pair) by code point, not by UTF-16 units.
+        var vocab = new Vocabulary(Tokenizer.Tokenize("😀！", TextPrep.Raw, TokenLevel.Char), withUnknown: false);
+        Assert.Equal(["！", "😀"], vocab.Tokens);
+    }
+
+    [Fact]
     public void RandomBatchesAreDeterministicForASeedAndShifted()
     {
         int[] corpus = Enumerable.Range(0, 200).ToArray();
