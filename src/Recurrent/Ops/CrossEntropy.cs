@@ -1,0 +1,88 @@
+// Cross-entropy of logits against class indices (PyTorch's F.cross_entropy with class dimension last).
+// N = rows (product of the leading dimensions of the logits), C = classes.
+using System.Numerics;
+using Recurrent.Autograd;
+using Recurrent.Tensors;
+
+namespace Recurrent.Ops;
+
+public static partial class Op
+{
+    /// <summary>
+    /// <c>loss_i = −w_i · log softmax(logits_i)[target_i]</c> with <c>w_i = classWeights[target_i] · mask_i</c>
+    /// (each factor 1 when absent) and <c>w_i = 0</c> when <c>target_i == ignoreIndex</c>.
+    /// Mean divides by <c>Σ w_i</c> (PyTorch's weighted mean; NaN when every row is ignored, as in PyTorch,
+    /// with zero gradient). Logits are [N, C] or [..., C] (classes last); targets hold N values.
+    /// <see cref="Reduction.None"/> returns the N weighted per-row losses in the logits' leading shape.
+    /// </summary>
+    /// <exception cref="ArgumentException">A target is outside 0..C−1 and not ignoreIndex, or a count/shape differs; the message names it.</exception>
+    public static Tensor<T> CrossEntropy<T>(Tensor<T> logits, int[] targets, int ignoreIndex = -100, T[]? mask = null,
+        Reduction reduction = Reduction.Mean, T[]? classWeights = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (logits.Rank < 2) throw new ArgumentException($"CrossEntropy: logits {Tensor<T>.FormatShape(logits.Shape)} are not [N, C].");
+        int C = logits.Dim(-1);
+        int N = LeadingRows(logits);
+        if (targets.Length != N)
+            throw new ArgumentException($"CrossEntropy: {targets.Length} targets for logits {Tensor<T>.FormatShape(logits.Shape)} ({N} rows).");
+        if (mask is not null && mask.Length != N)
+            throw new ArgumentException($"CrossEntropy: mask has {mask.Length} values for {N} rows.");
+        if (classWeights is not null && classWeights.Length != C)
+            throw new ArgumentException($"CrossEntropy: {classWeights.Length} class weights for {C} classes.");
+
+        var w = new T[N];                                                // [N] row weights (0 = not counted)
+        for (int i = 0; i < N; i++)
+        {
+            int t = targets[i];
+            if (t == ignoreIndex) continue;
+            if ((uint)t >= (uint)C)
+                throw new ArgumentException($"CrossEntropy: target {t} at row {i} is out of range for {C} classes (valid 0..{C - 1}, or ignoreIndex {ignoreIndex}).");
+            w[i] = (classWeights is null ? T.One : classWeights[t]) * (mask is null ? T.One : mask[i]);
+        }
+        var tgt = (int[])targets.Clone();
+        var logp = new T[C];
+        var prob = new T[N * C];                                         // [N, C] softmax, kept for backward
+        var perRow = new T[N];                                           // [N] weighted losses
+        T total = T.Zero, wsum = T.Zero;
+        for (int i = 0; i < N; i++)
+        {
+            var row = logits.Data.Slice(i * C, C);
+            SoftmaxRow<T>(row, logp, log: true);
+            for (int j = 0; j < C; j++) prob[i * C + j] = T.Exp(logp[j]);
+            if (w[i] == T.Zero) continue;                                // ignored row: contributes exactly 0 (even if logits are inf)
+            perRow[i] = -w[i] * logp[tgt[i]];
+            total += perRow[i];
+            wsum += w[i];
+        }
+
+        Tensor<T> y;
+        if (reduction == Reduction.None) y = new Tensor<T>(perRow, logits.Shape[..^1].ToArray());
+        else
+        {
+            y = new Tensor<T>(Array.Empty<int>());
+            y.Data[0] = reduction == Reduction.Sum ? total : total / wsum;
+        }
+
+        if (Graph.ShouldRecord(logits))
+        {
+            Graph.Record("CrossEntropy", [logits], () =>
+            {
+                if (y.Grad is not { } dy) return;
+                // loss_i = −w_i·log p_i[t_i]  ⇒  dlogits_i = g_i·w_i·(p_i − onehot(t_i)), g_i the upstream factor
+                var g = logits.GradForAccumulation();
+                for (int i = 0; i < N; i++)
+                {
+                    if (w[i] == T.Zero) continue;
+                    T gi = reduction switch
+                    {
+                        Reduction.None => dy.Data[i],
+                        Reduction.Sum => dy.Data[0],
+                        _ => dy.Data[0] / wsum,
+                    } * w[i];
+                    for (int j = 0; j < C; j++) g[i * C + j] += gi * prob[i * C + j];
+                    g[i * C + tgt[i]] -= gi;
+                }
+            }, y);
+        }
+        return y;
+    }
+}
