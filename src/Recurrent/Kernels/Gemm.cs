@@ -36,6 +36,37 @@ public static class Gemm
         GemmReference.Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     }
 
+    /// <summary>
+    /// <c>C = A·op(B)</c>, or <c>C += A·op(B)</c> when <paramref name="accumulate"/>, with op(B) [k×n] packed once
+    /// in <paramref name="b"/> (k = <see cref="PackedMatrix.K"/>, n = <see cref="PackedMatrix.N"/>).
+    /// A is [m×k] with row stride <paramref name="lda"/>; C is [m×n] with row stride <paramref name="ldc"/>.
+    /// Bit-identical to <see cref="Multiply{T}(bool, bool, int, int, int, ReadOnlySpan{T}, int, ReadOnlySpan{T}, int, Span{T}, int, bool)"/>
+    /// on the unpacked B, without re-packing B each call: the per-time-step product <c>h·W_hhᵀ</c> of a
+    /// recurrent layer is <c>MultiplyPacked(B, h, H, packedWhh, gates, 4H, accumulate: true)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size or leading dimension does not fit the spans, or <paramref name="b"/> was never packed.</exception>
+    public static void MultiplyPacked(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b, Span<float> c, int ldc, bool accumulate)
+        => MultiplyPacked(false, m, a, lda, b, c, ldc, accumulate);
+
+    /// <summary>As <see cref="MultiplyPacked(int, ReadOnlySpan{float}, int, PackedMatrix, Span{float}, int, bool)"/> with
+    /// op(A) = Aᵀ when <paramref name="transposeA"/> (A stored [k×m]).</summary>
+    /// <exception cref="ArgumentException">A size or leading dimension does not fit the spans, or <paramref name="b"/> was never packed.</exception>
+    public static void MultiplyPacked(bool transposeA, int m, ReadOnlySpan<float> a, int lda, PackedMatrix b, Span<float> c, int ldc, bool accumulate)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        if (!b.IsPacked) throw new ArgumentException("Gemm.MultiplyPacked: the PackedMatrix was allocated but never packed.");
+        int n = b.N, k = b.K;
+        // B is already laid out; validate it as a contiguous [k×n] so only A and C are checked against spans.
+        Validate(transposeA, false, m, n, k, a.Length, lda, k * n, n, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        GemmF32.MultiplyPacked(transposeA, m, a, lda, b, c, ldc, accumulate);
+    }
+
     /// <summary>Contiguous shorthand: leading dimensions are the stored row lengths.</summary>
     public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
         ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, bool accumulate)
