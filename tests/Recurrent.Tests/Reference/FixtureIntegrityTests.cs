@@ -205,21 +205,7 @@ public class FixtureIntegrityTests
         Assert.Equal(new[] { L * D, x[0], H }, NpyShape(Path.Combine(dir, "cn.npy")));
     }
 
-    private static int[] NpyShape(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        Assert.True(bytes.Length > 10 && bytes[0] == 0x93 && System.Text.Encoding.ASCII.GetString(bytes, 1, 5) == "NUMPY", $"{path}: not a .npy file");
-        int headerLength = BitConverter.ToUInt16(bytes, 8);
-        string header = System.Text.Encoding.ASCII.GetString(bytes, 10, headerLength);
-        Assert.Contains("'descr': '<f4'", header);
-        Assert.Contains("'fortran_order': False", header);
-        var m = System.Text.RegularExpressions.Regex.Match(header, @"'shape': \(([^)]*)\)");
-        Assert.True(m.Success, $"{path}: no shape in header {header}");
-        int[] shape = m.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
-        long count = shape.Aggregate(1L, (a, d) => a * d);
-        Assert.Equal(10 + headerLength + count * 4, bytes.Length);
-        return shape;
-    }
+    private static int[] NpyShape(string path) => TorchFiles.ReadNpy(path).Shape.ToArray();
 
     private static void AssertShapes(string path, string group, Dictionary<string, int[]> expected, IReadOnlyDictionary<string, FixtureTensor> actual)
     {
