@@ -1,0 +1,177 @@
+// One recurrent layer (all of its directions) as ONE autograd op: the time loop lives inside the
+// forward/backward pair (docs/architecture.md, decisions). Time-major: x [T, B, I] → y [T, B, D·H].
+// Letters: T steps, B batch, I input size, H hidden size, D directions (1 or 2), S state slices.
+using System.Numerics;
+using Recurrent.Autograd;
+using Recurrent.Nn;
+using Recurrent.Tensors;
+
+namespace Recurrent.Ops;
+
+public static partial class Op
+{
+    /// <summary>
+    /// Runs one recurrent layer over a time-major batch. Direction 0 runs forward in time; direction 1
+    /// (when two weight sets are given) runs over reversed time, starting at each row's last valid step.
+    /// </summary>
+    /// <param name="mode">The cell.</param>
+    /// <param name="x">[T, B, I] time-major input.</param>
+    /// <param name="directions">One (unidirectional) or two (bidirectional) weight sets.</param>
+    /// <param name="h0">Initial hidden states [S, B, H]; this layer reads slices
+    /// <paramref name="stateOffset"/> … stateOffset+D−1. Null = zeros.</param>
+    /// <param name="c0">Initial cell states like <paramref name="h0"/> (LSTM only). Null = zeros.</param>
+    /// <param name="stateOffset">First slice of h0/c0 used by this layer (layer index · D in a stack).</param>
+    /// <param name="lengths">Per-row valid lengths (each 0…T), or null when every row has T steps.
+    /// Outputs past a row's length are zero and its final state is the state at its last valid step.</param>
+    /// <returns>Output [T, B, D·H] time-major, HN [D, B, H], CN [D, B, H] (LSTM) or null.</returns>
+    /// <exception cref="ArgumentException">A shape does not fit; the message names the op and the shapes.</exception>
+    public static RecurrentResult<T> RecurrentLayer<T>(RecurrentMode mode, Tensor<T> x, IReadOnlyList<RecurrentWeights<T>> directions,
+        Tensor<T>? h0 = null, Tensor<T>? c0 = null, int stateOffset = 0, int[]? lengths = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string op = $"RecurrentLayer({mode.DisplayName()})";
+        if (directions is null || directions.Count is < 1 or > 2)
+            throw new ArgumentException($"{op}: expected 1 or 2 directions, got {directions?.Count ?? 0}.");
+        if (x.Rank != 3) throw new ArgumentException($"{op}: input {Tensor<T>.FormatShape(x.Shape)} must be [T, B, I].");
+        int D = directions.Count, T_ = x.Dim(0), B = x.Dim(1), I = x.Dim(2);
+        int H = directions[0].WeightHh.Rank == 2 ? directions[0].WeightHh.Dim(1) : -1;
+        int G = mode.GateCount() * H;
+        foreach (var w in directions) ValidateWeights(op, mode, w, I, H);
+        ValidateState(op, "h0", h0, stateOffset + D, B, H);
+        if (c0 is not null && mode != RecurrentMode.Lstm) throw new ArgumentException($"{op}: c0 is only used by the LSTM.");
+        ValidateState(op, "c0", c0, stateOffset + D, B, H);
+        var (lens, active) = PrepareLengths(op, lengths, T_, B);
+
+        var y = new Tensor<T>(T_, B, D * H);                                       // [T, B, D·H]
+        var hN = new Tensor<T>(D, B, H);                                           // [D, B, H]
+        var cN = mode == RecurrentMode.Lstm ? new Tensor<T>(D, B, H) : null;
+        int BH = B * H;
+        var runs = new RecurrentDirection<T>[D];
+        for (int d = 0; d < D; d++)
+        {
+            var w = directions[d];
+            runs[d] = new RecurrentDirection<T>(mode, T_, B, I, H, reverse: d == 1, lens, active,
+                w.WeightIh.Array, w.WeightHh.Array, w.BiasIh?.Array, w.BiasHh?.Array);
+            int slice = (stateOffset + d) * BH;
+            runs[d].Forward(x.Array,
+                h0 is null ? default : h0.Data.Slice(slice, BH),
+                c0 is null ? default : c0.Data.Slice(slice, BH),
+                y.Data, d * H, D * H, hN.Data.Slice(d * BH, BH), cN is null ? default : cN.Data.Slice(d * BH, BH));
+        }
+
+        var inputs = new List<Tensor<T>?> { x, h0, c0 };
+        foreach (var w in directions) inputs.AddRange([w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh]);
+        if (Graph.ShouldRecord(inputs.ToArray()))
+        {
+            Graph.Record(op, inputs.ToArray(), () =>
+            {
+                var dY = y.Grad; var dhN = hN.Grad; var dcN = cN?.Grad;
+                if (dY is null && dhN is null && dcN is null) return;
+                for (int d = 0; d < D; d++)
+                {
+                    var w = directions[d];
+                    int slice = (stateOffset + d) * BH;
+                    runs[d].Backward(
+                        dY is null ? default : dY.Data, d * H, D * H,
+                        dhN is null ? default : dhN.Data.Slice(d * BH, BH),
+                        dcN is null ? default : dcN.Data.Slice(d * BH, BH),
+                        GradOrEmpty(x),
+                        h0 is { RequiresGrad: true } ? h0.GradForAccumulation().Slice(slice, BH) : default,
+                        c0 is { RequiresGrad: true } ? c0.GradForAccumulation().Slice(slice, BH) : default,
+                        GradOrEmpty(w.WeightIh), GradOrEmpty(w.WeightHh), GradOrEmpty(w.BiasIh), GradOrEmpty(w.BiasHh));
+                }
+            }, cN is null ? [y, hN] : [y, hN, cN]);
+        }
+        return new RecurrentResult<T>(y, hN, cN);
+    }
+
+    /// <summary>
+    /// One step of a recurrent cell (PyTorch's nn.RNNCell / nn.LSTMCell / nn.GRUCell), as one op.
+    /// </summary>
+    /// <param name="mode">The cell.</param>
+    /// <param name="x">[B, I] input.</param>
+    /// <param name="weights">W_ih [G·H, I], W_hh [G·H, H], optional biases.</param>
+    /// <param name="h">[B, H] state, or null for zeros.</param>
+    /// <param name="c">[B, H] LSTM cell state, or null for zeros.</param>
+    /// <returns>The new hidden state [B, H] and (LSTM) the new cell state [B, H].</returns>
+    /// <exception cref="ArgumentException">A shape does not fit; the message names the op and the shapes.</exception>
+    public static (Tensor<T> H, Tensor<T>? C) RecurrentCell<T>(RecurrentMode mode, Tensor<T> x, RecurrentWeights<T> weights,
+        Tensor<T>? h = null, Tensor<T>? c = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string op = $"{mode.DisplayName()}Cell";
+        if (x.Rank != 2) throw new ArgumentException($"{op}: input {Tensor<T>.FormatShape(x.Shape)} must be [B, I].");
+        int B = x.Dim(0), I = x.Dim(1);
+        int H = weights.WeightHh.Rank == 2 ? weights.WeightHh.Dim(1) : -1;
+        ValidateWeights(op, mode, weights, I, H);
+        if (h is not null && (h.Rank != 2 || h.Dim(0) != B || h.Dim(1) != H))
+            throw new ArgumentException($"{op}: h {Tensor<T>.FormatShape(h.Shape)} does not match expected [{B}, {H}] for input {Tensor<T>.FormatShape(x.Shape)}.");
+        if (c is not null && mode != RecurrentMode.Lstm) throw new ArgumentException($"{op}: c is only used by the LSTM.");
+        if (c is not null && (c.Rank != 2 || c.Dim(0) != B || c.Dim(1) != H))
+            throw new ArgumentException($"{op}: c {Tensor<T>.FormatShape(c.Shape)} does not match expected [{B}, {H}] for input {Tensor<T>.FormatShape(x.Shape)}.");
+
+        var run = new RecurrentDirection<T>(mode, 1, B, I, H, reverse: false, null, null,
+            weights.WeightIh.Array, weights.WeightHh.Array, weights.BiasIh?.Array, weights.BiasHh?.Array);
+        var hOut = new Tensor<T>(B, H);
+        var cOut = mode == RecurrentMode.Lstm ? new Tensor<T>(B, H) : null;
+        run.Forward(x.Array, h is null ? default : h.Data, c is null ? default : c.Data, default, 0, 0,
+            hOut.Data, cOut is null ? default : cOut.Data);
+
+        Tensor<T>?[] inputs = [x, h, c, weights.WeightIh, weights.WeightHh, weights.BiasIh, weights.BiasHh];
+        if (Graph.ShouldRecord(inputs))
+        {
+            Graph.Record(op, inputs, () =>
+            {
+                var dh = hOut.Grad; var dc = cOut?.Grad;
+                if (dh is null && dc is null) return;
+                run.Backward(default, 0, 0, dh is null ? default : dh.Data, dc is null ? default : dc.Data,
+                    GradOrEmpty(x), GradOrEmpty(h), GradOrEmpty(c),
+                    GradOrEmpty(weights.WeightIh), GradOrEmpty(weights.WeightHh), GradOrEmpty(weights.BiasIh), GradOrEmpty(weights.BiasHh));
+            }, cOut is null ? [hOut] : [hOut, cOut]);
+        }
+        return (hOut, cOut);
+    }
+
+    private static Span<T> GradOrEmpty<T>(Tensor<T>? t) where T : unmanaged, IFloatingPointIeee754<T>
+        => t is { RequiresGrad: true } ? t.GradForAccumulation() : default;
+
+    private static void ValidateWeights<T>(string op, RecurrentMode mode, RecurrentWeights<T> w, int inputSize, int hidden)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int G = mode.GateCount() * hidden;
+        if (hidden <= 0 || w.WeightHh.Rank != 2 || w.WeightHh.Dim(0) != G)
+            throw new ArgumentException($"{op}: weight_hh {Tensor<T>.FormatShape(w.WeightHh.Shape)} must be [{mode.GateCount()}·H, H].");
+        if (w.WeightIh.Rank != 2 || w.WeightIh.Dim(0) != G || w.WeightIh.Dim(1) != inputSize)
+            throw new ArgumentException($"{op}: weight_ih {Tensor<T>.FormatShape(w.WeightIh.Shape)} does not fit input size {inputSize} and weight_hh {Tensor<T>.FormatShape(w.WeightHh.Shape)} (expected [{G}, {inputSize}]).");
+        if (w.BiasIh is { } bi && (bi.Rank != 1 || bi.Length != G))
+            throw new ArgumentException($"{op}: bias_ih {Tensor<T>.FormatShape(bi.Shape)} does not match expected [{G}].");
+        if (w.BiasHh is { } bh && (bh.Rank != 1 || bh.Length != G))
+            throw new ArgumentException($"{op}: bias_hh {Tensor<T>.FormatShape(bh.Shape)} does not match expected [{G}].");
+    }
+
+    private static void ValidateState<T>(string op, string name, Tensor<T>? state, int minSlices, int batch, int hidden)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (state is null) return;
+        if (state.Rank != 3 || state.Dim(0) < minSlices || state.Dim(1) != batch || state.Dim(2) != hidden)
+            throw new ArgumentException($"{op}: {name} {Tensor<T>.FormatShape(state.Shape)} does not match expected [{minSlices}, {batch}, {hidden}].");
+    }
+
+    /// <summary>Validated lengths and the [T, B] active mask, or (null, null) when every row runs all T steps.</summary>
+    internal static (int[]? Lengths, bool[]? Active) PrepareLengths(string op, int[]? lengths, int steps, int batch)
+    {
+        if (lengths is null) return (null, null);
+        if (lengths.Length != batch) throw new ArgumentException($"{op}: {lengths.Length} lengths for a batch of {batch}.");
+        bool full = true;
+        for (int b = 0; b < batch; b++)
+        {
+            if (lengths[b] < 0 || lengths[b] > steps)
+                throw new ArgumentException($"{op}: length {lengths[b]} of row {b} is outside 0…{steps} (the sequence length).");
+            full &= lengths[b] == steps;
+        }
+        if (full) return (null, null);
+        var active = new bool[steps * batch];
+        for (int s = 0; s < steps; s++)
+            for (int b = 0; b < batch; b++) active[s * batch + b] = s < lengths[b];
+        return ((int[])lengths.Clone(), active);
+    }
+}
