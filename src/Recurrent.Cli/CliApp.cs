@@ -17,6 +17,7 @@ public static class CliApp
         var root = new RootCommand("Recurrent: recurrent neural networks (RNN, LSTM, GRU) in pure .NET.");
         root.Subcommands.Add(TrainCommand.Create(ctx));
         root.Subcommands.Add(CorpusCommand.Create(ctx));
+        root.Subcommands.Add(GenerateCommand.Create(ctx));
         return root;
     }
 

@@ -12,6 +12,7 @@ public static class TrainCommand
         var train = new Command("train", "Train a model (subcommands: lm, forecast, classify, adding, copy).");
         // Subcommands, one line each:
         // train.Subcommands.Add(TrainLmCommand.Create(ctx));
+        train.Subcommands.Add(TrainLmCommand.Create(ctx));
 
         // Without a subcommand: usage (to be replaced by the embedded sine forecaster).
         train.SetAction(parse =>
