@@ -34,7 +34,8 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         _steps = new long[Parameters.Count];
     }
 
-    public override string Kind => _decoupled ? "AdamW" : "Adam";
+    // Overridden by AdamW rather than derived from the flag: the base constructor reads Kind before fields are set.
+    public override string Kind => "Adam";
     public double Beta1 { get; private set; }
     public double Beta2 { get; private set; }
     public double Eps { get; private set; }
@@ -109,4 +110,6 @@ public sealed class AdamW<T> : Adam<T> where T : unmanaged, IFloatingPointIeee75
     public AdamW(IEnumerable<Tensor<T>> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double eps = 1e-8, double weightDecay = 0.01, bool amsgrad = false)
         : base(parameters, lr, beta1, beta2, eps, weightDecay, amsgrad, decoupled: true) { }
+
+    public override string Kind => "AdamW";
 }
