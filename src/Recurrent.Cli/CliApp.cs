@@ -18,6 +18,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create(ctx));
         root.Subcommands.Add(CorpusCommand.Create(ctx));
         root.Subcommands.Add(GenerateCommand.Create(ctx));
+        root.Subcommands.Add(RunCommand.Create(ctx));
         return root;
     }
 

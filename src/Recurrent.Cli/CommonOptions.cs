@@ -36,7 +36,7 @@ public sealed class CommonOptions
             o.Threads.Validators.Add(r =>
             {
                 int t = r.GetValueOrDefault<int>();
-                if (t < 1 || t > 1024) r.AddError($"--threads must be between 1 and 1024 (got {t}).");
+                if (t < 1 || t > 256) r.AddError($"--threads must be between 1 and 256 (got {t}).");
             });
             command.Options.Add(o.Threads);
         }
@@ -58,6 +58,8 @@ public sealed class CommonOptions
     public int ApplyThreads(ParseResult r)
     {
         int threads = GetThreads(r);
+        // Process-wide setting; written only on change so concurrent in-process runs (tests) do not fight over it.
+        if (Recurrent.Kernels.Parallelism.Threads != threads) Recurrent.Kernels.Parallelism.Threads = threads;
         return threads;
     }
 }

@@ -1,5 +1,6 @@
 // Typed, validated access to config.json fields: every problem becomes one InvalidDataException that
 // names the file and the field, so task owners do not each write their own checks.
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -49,7 +50,7 @@ public static class ConfigJson
         var node = o[key];
         if (node is null)
             return defaultValue ?? throw Missing(key, source, "an integer");
-        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue(out long value) && !TryIntegralDouble(v, out value))
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !TryGetInteger(v, out long value))
             throw Wrong(key, source, "an integer", node);
         if (value < min || value > max)
             throw new InvalidDataException($"{source}: field '{key}' = {value} is out of range (expected {Range(min, max)}).");
@@ -62,7 +63,7 @@ public static class ConfigJson
         var node = o[key];
         if (node is null)
             return defaultValue ?? throw Missing(key, source, "a number");
-        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue(out double value))
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !TryGetNumber(v, out double value))
             throw Wrong(key, source, "a number", node);
         if (!(value >= min && value <= max))
             throw new InvalidDataException($"{source}: field '{key}' = {value} is out of range (expected {min} to {max}).");
@@ -100,11 +101,16 @@ public static class ConfigJson
         return node as JsonObject ?? throw Wrong(key, source, "an object", node);
     }
 
-    private static bool TryIntegralDouble(JsonValue v, out long value)
+    // A JsonValue holds either parsed JSON or the CLR value it was built from (int, double, ...); its JSON
+    // text is the one representation both share.
+    private static bool TryGetNumber(JsonValue v, out double value) =>
+        double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+
+    private static bool TryGetInteger(JsonValue v, out long value)
     {
+        if (long.TryParse(v.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out value)) return true;
         // 2.0 is accepted as 2 (some writers emit integers as floats); 2.5 is not.
-        value = 0;
-        if (!v.TryGetValue(out double d) || d != Math.Floor(d) || Math.Abs(d) > 9e15) return false;
+        if (!TryGetNumber(v, out double d) || d != Math.Floor(d) || Math.Abs(d) > 9e15) return false;
         value = (long)d;
         return true;
     }

@@ -136,5 +136,14 @@ public class CheckpointTests
         Assert.Contains("out of range", Assert.Throws<InvalidDataException>(() => ConfigJson.GetInt(o, "neg", "c.json", min: 1)).Message);
         Assert.Contains("must be true or false", Assert.Throws<InvalidDataException>(() => ConfigJson.GetBool(o, "s", "c.json")).Message);
         Assert.Contains("must be a string", Assert.Throws<InvalidDataException>(() => ConfigJson.GetString(o, "n", "c.json")).Message);
+
+        // Objects built in memory (not parsed) hold CLR values; they read the same.
+        var built = new JsonObject { ["n"] = 3, ["l"] = 4L, ["d"] = 0.5, ["f"] = 2.0, ["x"] = 2.5f };
+        Assert.Equal(3, ConfigJson.GetInt(built, "n", "c"));
+        Assert.Equal(4, ConfigJson.GetInt(built, "l", "c"));
+        Assert.Equal(2, ConfigJson.GetInt(built, "f", "c"));
+        Assert.Equal(0.5, ConfigJson.GetDouble(built, "d", "c"));
+        Assert.Equal(3.0, ConfigJson.GetDouble(built, "n", "c"));
+        Assert.Throws<InvalidDataException>(() => ConfigJson.GetInt(built, "x", "c"));
     }
 }
