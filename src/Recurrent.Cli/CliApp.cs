@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(CorpusCommand.Create(ctx));
         root.Subcommands.Add(GenerateCommand.Create(ctx));
         root.Subcommands.Add(RunCommand.Create(ctx));
+        root.Subcommands.Add(BenchCommand.Create(ctx));
         return root;
     }
 

@@ -1,0 +1,341 @@
+// The bench protocol's model as ONE allocation-free training/inference step: one-hot input of size V,
+// one unidirectional recurrent layer (RNN tanh/relu, LSTM or GRU, with biases), a Linear head, mean
+// cross-entropy, clipping to a total norm and plain SGD — what `recurrent bench` and torch_charlm.py time.
+//
+// It computes what the general autograd path computes (Op.OneHot → RecurrentStack.Forward → Op.Linear →
+// Op.CrossEntropy → Backward → GradClip.ClipGradNorm → Sgd.Step, which is its reference twin in the tests),
+// without the graph: every buffer is sized once from (V, H, B, T) and reused, so after the first step
+// nothing is allocated. Differences from the general path, all exact rewrites of the same math:
+//   * x·W_ihᵀ with a one-hot x is a row gather of W_ihᵀ (and dW_ih a scatter-add of the gate gradients);
+//   * W_hh is packed once per step for the forward products and once for the backward ones;
+//   * gradient clipping and the SGD update are one pass over each parameter.
+// Letters: T steps, B batch rows, V vocabulary, H hidden units, G = gates·H, N = T·B tokens.
+using Recurrent.Kernels;
+using Recurrent.Nn;
+
+namespace Recurrent.Training;
+
+/// <summary>
+/// Training and inference steps of a one-layer, one-hot-input recurrent language model
+/// (<see cref="RecurrentStack{T}"/> with one unidirectional layer + <see cref="Linear{T}"/> head), with the
+/// recurrent state carried between calls (truncated BPTT). Reads and updates the modules' parameters in place.
+/// Allocates nothing after the first step (see docs/benchmarks.md). Not thread-safe; the kernels it calls use
+/// <see cref="Parallelism.Threads"/> threads and give identical results for a given thread count.
+/// </summary>
+public sealed class FusedCharLm
+{
+    private readonly RecurrentMode _mode;
+    private readonly int _v, _h, _g, _b, _t, _n;
+    private readonly float[] _wIh, _wHh, _bIh, _bHh, _wOut, _bOut;   // the modules' parameters (shared)
+
+    // Forward workspaces.
+    private readonly int[] _tok, _tgt;          // [N] time-major inputs and targets
+    private readonly float[] _wIhT;             // [V, G] W_ihᵀ: row v is the input projection of token v
+    private readonly float[] _bias;             // [G] b_ih + b_hh (GRU: b_hn stays apart)
+    private readonly float[] _acts;             // [N, G] gate pre-activations, then activations
+    private readonly float[] _hs;               // [T+1, B, H] states; slot 0 = carried h0
+    private readonly float[]? _cs;              // [T+1, B, H] LSTM cell states
+    private readonly float[]? _hn;              // [N, H] GRU: W_hn·h + b_hn
+    private readonly float[]? _hg;              // [B, G] GRU hidden projection of one step
+    private readonly float[] _logits;           // [N, V] logits, then d loss / d logits
+    private readonly PackedMatrix _whhT;        // op(B) = W_hhᵀ [H×G] for h·W_hhᵀ
+    private readonly PackedMatrix _whh;         // op(B) = W_hh [G×H] for dG·W_hh
+
+    // Backward workspaces and gradients.
+    private readonly float[] _dY;               // [N, H] d loss / d outputs
+    private readonly float[] _dG;               // [N, G] d gate pre-activations (input side)
+    private readonly float[] _dGh;              // [N, G] GRU hidden side (= _dG otherwise)
+    private readonly float[] _dh, _dc;          // [B, H] carried
+    private readonly float[] _gWihT;            // [V, G]
+    private readonly float[] _gWih, _gWhh, _gBih, _gBhh, _gWout, _gBout;
+
+    /// <summary>Binds the step to the parameters of <paramref name="rnn"/> and <paramref name="head"/> for
+    /// minibatches of <paramref name="batch"/> rows × <paramref name="steps"/> time steps.</summary>
+    /// <exception cref="ArgumentException">The stack is not one unidirectional layer with biases taking one-hot
+    /// input of the head's output size, or the head does not read H features.</exception>
+    public FusedCharLm(RecurrentStack<float> rnn, Linear<float> head, int batch, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(rnn);
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
+        if (rnn.NumLayers != 1 || rnn.Bidirectional || !rnn.HasBias)
+            throw new ArgumentException($"FusedCharLm: needs one unidirectional layer with biases (got {rnn.NumLayers} layers, bidirectional {rnn.Bidirectional}, bias {rnn.HasBias}).");
+        if (head.InFeatures != rnn.HiddenSize || head.Bias is null || head.OutFeatures != rnn.InputSize)
+            throw new ArgumentException($"FusedCharLm: the head must map H={rnn.HiddenSize} to the one-hot size V={rnn.InputSize} with a bias (got {head.InFeatures}→{head.OutFeatures}).");
+        _mode = rnn.Mode;
+        _v = rnn.InputSize; _h = rnn.HiddenSize; _g = _mode.GateCount() * _h; _b = batch; _t = steps;
+        _n = checked(batch * steps);
+        var w = rnn.Weights(0);
+        _wIh = w.WeightIh.Array; _wHh = w.WeightHh.Array; _bIh = w.BiasIh!.Array; _bHh = w.BiasHh!.Array;
+        _wOut = head.Weight.Array; _bOut = head.Bias.Array;
+
+        int N = _n, G = _g, H = _h, V = _v, BH = batch * H;
+        _tok = new int[N]; _tgt = new int[N];
+        _wIhT = new float[V * G];
+        _bias = new float[G];
+        _acts = new float[checked(N * G)];
+        _hs = new float[checked((steps + 1) * BH)];
+        if (_mode == RecurrentMode.Lstm) _cs = new float[_hs.Length];
+        if (_mode == RecurrentMode.Gru) { _hn = new float[N * H]; _hg = new float[batch * G]; }
+        _logits = new float[N * V];
+        _whhT = new PackedMatrix(H, G);
+        _whh = new PackedMatrix(G, H);
+        _dY = new float[N * H];
+        _dG = new float[_acts.Length];
+        _dGh = _mode == RecurrentMode.Gru ? new float[_acts.Length] : _dG;
+        _dh = new float[BH]; _dc = new float[BH];
+        _gWihT = new float[V * G];
+        _gWih = new float[G * V]; _gWhh = new float[G * H]; _gBih = new float[G]; _gBhh = new float[G];
+        _gWout = new float[V * H]; _gBout = new float[V];
+    }
+
+    /// <summary>B, rows per minibatch.</summary>
+    public int Batch => _b;
+    /// <summary>T, steps per minibatch.</summary>
+    public int Steps => _t;
+
+    /// <summary>The gradients of the last <see cref="TrainStep"/> before clipping, in the modules' parameter order
+    /// (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, head weight, head bias). Views into workspaces.</summary>
+    public IReadOnlyList<float[]> Gradients => [_gWih, _gWhh, _gBih, _gBhh, _gWout, _gBout];
+
+    /// <summary>Zeroes the carried state (the start of an epoch).</summary>
+    public void ResetState()
+    {
+        int BH = _b * _h;
+        Array.Clear(_hs, 0, BH);
+        if (_cs is not null) Array.Clear(_cs, 0, BH);
+    }
+
+    /// <summary>The carried hidden state [B, H] (after the last step).</summary>
+    public ReadOnlySpan<float> HiddenState => _hs.AsSpan(0, _b * _h);
+
+    /// <summary>
+    /// One training step on a minibatch: forward from the carried state (detached), mean cross-entropy,
+    /// backward through the T steps, <c>clip_grad_norm_(maxNorm)</c>, <c>p ← p − lr·g</c>; then carries the final
+    /// state. Returns the loss (mean over B·T tokens) and the gradient norm before clipping.
+    /// </summary>
+    /// <param name="inputs">[B, T] token ids, batch-major (row b is stream b).</param>
+    /// <param name="targets">[B, T] next-token ids.</param>
+    /// <param name="learningRate">SGD step size.</param>
+    /// <param name="maxNorm">Clipping threshold for the total L2 norm (+∞ = no clipping).</param>
+    /// <exception cref="ArgumentException">A span is not B·T long or an id is outside 0..V−1.</exception>
+    public (double Loss, double GradNorm) TrainStep(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, double learningRate, double maxNorm)
+    {
+        LoadTokens(inputs, targets);
+        Forward();
+        double loss = LossAndLogitGradient(withGradient: true);
+        Backward();
+        double norm = ClipAndUpdate(learningRate, maxNorm);
+        CarryState();
+        return (loss, norm);
+    }
+
+    /// <summary>One inference step: forward from the carried state, returns the mean cross-entropy, carries the state.</summary>
+    /// <exception cref="ArgumentException">A span is not B·T long or an id is outside 0..V−1.</exception>
+    public double InferStep(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
+    {
+        LoadTokens(inputs, targets);
+        Forward();
+        double loss = LossAndLogitGradient(withGradient: false);
+        CarryState();
+        return loss;
+    }
+
+    // ----- forward -----
+
+    private void LoadTokens(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
+    {
+        if (inputs.Length != _n || targets.Length != _n)
+            throw new ArgumentException($"FusedCharLm: inputs ({inputs.Length}) and targets ({targets.Length}) must both hold B·T = {_b}·{_t} = {_n} ids.");
+        for (int b = 0; b < _b; b++)
+            for (int t = 0; t < _t; t++)
+            {
+                int x = inputs[b * _t + t], y = targets[b * _t + t];
+                if ((uint)x >= (uint)_v || (uint)y >= (uint)_v)
+                    throw new ArgumentException($"FusedCharLm: token id {((uint)x >= (uint)_v ? x : y)} at row {b}, step {t} is outside 0..{_v - 1}.");
+                _tok[t * _b + b] = x;                                                  // time-major
+                _tgt[t * _b + b] = y;
+            }
+    }
+
+    private void Forward()
+    {
+        int T = _t, B = _b, H = _h, G = _g, V = _v, BH = B * H;
+        // Input projection of all steps: one-hot x·W_ihᵀ = row tok of W_ihᵀ; plus the folded biases.
+        Transpose(_wIh, G, V, _wIhT);                                                   // [G, V] → [V, G]
+        _bIh.CopyTo(_bias, 0);
+        int folded = _mode == RecurrentMode.Gru ? 2 * H : G;                            // GRU: b_hn inside r⊙(·)
+        System.Numerics.Tensors.TensorPrimitives.Add(_bias.AsSpan(0, folded), _bHh.AsSpan(0, folded), _bias.AsSpan(0, folded));
+        for (int r = 0; r < _n; r++)
+            System.Numerics.Tensors.TensorPrimitives.Add(_wIhT.AsSpan(_tok[r] * G, G), _bias, _acts.AsSpan(r * G, G));
+
+        _whhT.Pack(transposeB: true, _wHh, H);                                          // W_hhᵀ, once for T steps
+        ReadOnlySpan<float> bhn = _mode == RecurrentMode.Gru ? _bHh.AsSpan(2 * H, H) : default;
+        for (int s = 0; s < T; s++)
+        {
+            var hPrev = _hs.AsSpan(s * BH, BH);
+            var h = _hs.AsSpan((s + 1) * BH, BH);
+            var gates = _acts.AsSpan(s * B * G, B * G);                                 // [B, G]
+            switch (_mode)
+            {
+                case RecurrentMode.Lstm:
+                    Gemm.MultiplyPacked(B, hPrev, H, _whhT, gates, G, accumulate: true);     // += h_prev·W_hhᵀ
+                    LstmKernel.Forward(B, H, gates, hPrev, _cs.AsSpan(s * BH, BH), default, gates, h, _cs.AsSpan((s + 1) * BH, BH));
+                    break;
+                case RecurrentMode.Gru:
+                    Gemm.MultiplyPacked(B, hPrev, H, _whhT, _hg, G, accumulate: false);     // h_prev·W_hhᵀ, bias apart
+                    GruKernel.Forward(B, H, gates, _hg, bhn, hPrev, default, gates, _hn.AsSpan(s * BH, BH), h);
+                    break;
+                default:
+                    Gemm.MultiplyPacked(B, hPrev, H, _whhT, gates, G, accumulate: true);
+                    RnnKernel.Forward(B, H, _mode == RecurrentMode.RnnRelu, gates, hPrev, default, h);
+                    break;
+            }
+        }
+
+        // Head over all N outputs at once: logits = Y·W_outᵀ + b.                      // [N, V]
+        Gemm.Multiply<float>(false, true, _n, V, H, _hs.AsSpan(BH, _n * H), _wOut, _logits, accumulate: false);
+        Elementwise.AddRowToEach<float>(_logits, _bOut);
+    }
+
+    /// <summary>Mean cross-entropy over the N rows; with <paramref name="withGradient"/> the logits are replaced
+    /// by <c>(softmax − onehot(target)) / N</c>.</summary>
+    private double LossAndLogitGradient(bool withGradient)
+    {
+        int V = _v;
+        double total = 0;
+        float invN = 1f / _n;
+        for (int r = 0; r < _n; r++)
+        {
+            var row = _logits.AsSpan(r * V, V);
+            float max = System.Numerics.Tensors.TensorPrimitives.Max(row);
+            float sum = 0;
+            for (int j = 0; j < V; j++) sum += MathF.Exp(row[j] - max);
+            float logZ = max + MathF.Log(sum);
+            int t = _tgt[r];
+            total += logZ - row[t];
+            if (!withGradient) continue;
+            for (int j = 0; j < V; j++) row[j] = MathF.Exp(row[j] - logZ) * invN;
+            row[t] -= invN;
+        }
+        return total / _n;
+    }
+
+    private void CarryState()
+    {
+        int BH = _b * _h;
+        _hs.AsSpan(_t * BH, BH).CopyTo(_hs);
+        _cs?.AsSpan(_t * BH, BH).CopyTo(_cs);
+    }
+
+    // ----- backward -----
+
+    private void Backward()
+    {
+        int T = _t, B = _b, H = _h, G = _g, V = _v, BH = B * H, N = _n;
+        var y = _hs.AsSpan(BH, N * H);                                                  // [N, H] outputs
+        // Head: dW_out = dlogitsᵀ·Y, db_out = Σ rows, dY = dlogits·W_out.
+        Gemm.Multiply<float>(true, false, V, H, N, _logits, y, _gWout, accumulate: false);
+        Array.Clear(_gBout);
+        Elementwise.SumRowsInto<float>(_logits, _gBout);
+        Gemm.Multiply<float>(false, false, N, H, V, _logits, _wOut, _dY, accumulate: false);
+
+        // Through time; the carried state is detached, so dh and dc start at zero.
+        _whh.Pack(transposeB: false, _wHh, H);
+        Array.Clear(_dh); Array.Clear(_dc);
+        for (int s = T - 1; s >= 0; s--)
+        {
+            ReadOnlySpan<float> dy = _dY.AsSpan(s * BH, BH);
+            var acts = _acts.AsSpan(s * B * G, B * G);
+            var dGs = _dG.AsSpan(s * B * G, B * G);
+            switch (_mode)
+            {
+                case RecurrentMode.Lstm:
+                    LstmKernel.Backward(B, H, acts, _cs.AsSpan(s * BH, BH), _cs.AsSpan((s + 1) * BH, BH), default, dy, _dh, _dc, dGs);
+                    break;
+                case RecurrentMode.Gru:
+                    GruKernel.Backward(B, H, acts, _hn.AsSpan(s * BH, BH), _hs.AsSpan(s * BH, BH), default, dy, _dh, dGs, _dGh.AsSpan(s * B * G, B * G));
+                    break;
+                default:
+                    RnnKernel.Backward(B, H, _mode == RecurrentMode.RnnRelu, _hs.AsSpan((s + 1) * BH, BH), default, dy, _dh, dGs);
+                    break;
+            }
+            if (s > 0) Gemm.MultiplyPacked(B, _dGh.AsSpan(s * B * G, B * G), G, _whh, _dh, H, accumulate: true);   // dh_prev += dG·W_hh
+        }
+
+        // Weight and bias gradients over all N rows.
+        Gemm.Multiply<float>(true, false, G, H, N, _dGh, _hs.AsSpan(0, N * H), _gWhh, accumulate: false);      // dGhᵀ·H_prev
+        Array.Clear(_gWihT);
+        for (int r = 0; r < N; r++)                                                     // dW_ihᵀ[tok] += dG row (one-hot X)
+        {
+            var dst = _gWihT.AsSpan(_tok[r] * G, G);
+            System.Numerics.Tensors.TensorPrimitives.Add(dst, _dG.AsSpan(r * G, G), dst);
+        }
+        Transpose(_gWihT, V, G, _gWih);
+        Array.Clear(_gBih); Array.Clear(_gBhh);
+        Elementwise.SumRowsInto<float>(_dG, _gBih);
+        Elementwise.SumRowsInto<float>(_dGh, _gBhh);
+    }
+
+    /// <summary>clip_grad_norm_ then SGD, fused: the same float operations as GradClip.ClipGradNorm
+    /// (<c>g ← g·coef</c> when coef &lt; 1) followed by Sgd.Step (<c>p ← p + (−lr)·g</c>).</summary>
+    private double ClipAndUpdate(double learningRate, double maxNorm)
+    {
+        double sq = SumOfSquares(_gWih) + SumOfSquares(_gWhh) + SumOfSquares(_gBih) + SumOfSquares(_gBhh)
+            + SumOfSquares(_gWout) + SumOfSquares(_gBout);
+        double norm = Math.Sqrt(sq);
+        double coef = double.IsPositiveInfinity(maxNorm) ? 1.0 : Math.Min(maxNorm / (norm + 1e-6), 1.0);
+        if (double.IsNaN(norm)) coef = double.NaN;
+        float c = (float)coef, negLr = -(float)learningRate;
+        bool scale = coef != 1.0;
+        Update(_wIh, _gWih, scale, c, negLr);
+        Update(_wHh, _gWhh, scale, c, negLr);
+        Update(_bIh, _gBih, scale, c, negLr);
+        Update(_bHh, _gBhh, scale, c, negLr);
+        Update(_wOut, _gWout, scale, c, negLr);
+        Update(_bOut, _gBout, scale, c, negLr);
+        return norm;
+    }
+
+    private static void Update(float[] p, float[] g, bool scale, float c, float negLr)
+    {
+        var vc = new System.Numerics.Vector<float>(c); var vl = new System.Numerics.Vector<float>(negLr);
+        int n = p.Length, j = 0, w = System.Numerics.Vector<float>.Count;
+        for (; j <= n - w; j += w)
+        {
+            var gv = new System.Numerics.Vector<float>(g, j);
+            if (scale) { gv *= vc; gv.CopyTo(g, j); }
+            (new System.Numerics.Vector<float>(p, j) + vl * gv).CopyTo(p, j);
+        }
+        for (; j < n; j++)
+        {
+            if (scale) g[j] *= c;
+            p[j] += negLr * g[j];
+        }
+    }
+
+    /// <summary>Σ g² accumulated in double (as GradClip.ClipGradNorm), four double lanes at a time.</summary>
+    private static double SumOfSquares(float[] g)
+    {
+        var acc = System.Runtime.Intrinsics.Vector256<double>.Zero;
+        int j = 0;
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            for (; j <= g.Length - 4; j += 4)
+            {
+                var d = System.Runtime.Intrinsics.Vector256.WidenLower(System.Runtime.Intrinsics.Vector256.Create(
+                    System.Runtime.Intrinsics.Vector128.Create(g, j), default));
+                acc += d * d;
+            }
+        double s = System.Runtime.Intrinsics.Vector256.Sum(acc);
+        for (; j < g.Length; j++) s += (double)g[j] * g[j];
+        return s;
+    }
+
+    /// <summary>dst [cols, rows] = srcᵀ for src [rows, cols].</summary>
+    private static void Transpose(float[] src, int rows, int cols, float[] dst)
+    {
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
+    }
+}
