@@ -97,6 +97,17 @@ internal static unsafe class GemmF32
         else Parallelism.Run(parts, ref job);
     }
 
+    /// <summary>One micro-kernel call of the given kind (benchmarks measure the kernel's ceiling with it).</summary>
+    internal static void RunMicroKernel(GemmKernelKind kind, int rows, int kc, float* a, float* b, float* c, nint ldc, bool add)
+    {
+        switch (kind)
+        {
+            case GemmKernelKind.Avx512: MicroKernelAvx512.Run(rows, kc, a, b, c, ldc, add); break;
+            case GemmKernelKind.Avx2: MicroKernelAvx2.Run(rows, kc, a, b, c, ldc, add); break;
+            default: MicroKernelPortable.Run(rows, kc, a, b, c, ldc, add); break;
+        }
+    }
+
     internal static int MR(GemmKernelKind kind) => kind switch
     {
         GemmKernelKind.Avx512 => MicroKernelAvx512.MR,
@@ -167,9 +178,10 @@ internal static unsafe class GemmF32
                     {
                         int cols = Math.Min(nr, ncb - jr);
                         float* bPanel = bBlock + (nint)jr * kc;
-                        for (int ir = 0; ir < mcb; ir += mr)
+                        int rows;
+                        for (int ir = 0; ir < mcb; ir += rows)
                         {
-                            int rows = Math.Min(mr, mcb - ir);
+                            rows = GemmPacking.TileRows(mcb - ir, mr);
                             float* aPanel = packA + (nint)ir * kc;
                             float* cTile = j.C + (nint)(ic + ir) * j.Ldc + jc + jr;
                             if (cols == nr) TKernel.Run(rows, kc, aPanel, bPanel, cTile, j.Ldc, add);
