@@ -39,6 +39,16 @@ internal readonly unsafe struct MicroKernelAvx2 : IGemmMicroKernel
         var c30 = Vector256<float>.Zero; var c31 = Vector256<float>.Zero;
         var c40 = Vector256<float>.Zero; var c41 = Vector256<float>.Zero;
         var c50 = Vector256<float>.Zero; var c51 = Vector256<float>.Zero;
+        // The C tile is needed only after the k loop: start fetching its rows now.
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(c); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + NR - 1);
+            if (R.Value > 1) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 1 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 1 * ldc + NR - 1); }
+            if (R.Value > 2) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 2 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 2 * ldc + NR - 1); }
+            if (R.Value > 3) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 3 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 3 * ldc + NR - 1); }
+            if (R.Value > 4) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 4 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 4 * ldc + NR - 1); }
+            if (R.Value > 5) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 5 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 5 * ldc + NR - 1); }
+        }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b + 0);

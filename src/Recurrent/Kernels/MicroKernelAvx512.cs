@@ -51,6 +51,22 @@ internal readonly unsafe struct MicroKernelAvx512 : IGemmMicroKernel
         var c90 = Vector512<float>.Zero; var c91 = Vector512<float>.Zero;
         var c100 = Vector512<float>.Zero; var c101 = Vector512<float>.Zero;
         var c110 = Vector512<float>.Zero; var c111 = Vector512<float>.Zero;
+        // The C tile is needed only after the k loop: start fetching its rows now.
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(c); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + NR - 1);
+            if (R.Value > 1) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 1 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 1 * ldc + NR - 1); }
+            if (R.Value > 2) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 2 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 2 * ldc + NR - 1); }
+            if (R.Value > 3) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 3 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 3 * ldc + NR - 1); }
+            if (R.Value > 4) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 4 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 4 * ldc + NR - 1); }
+            if (R.Value > 5) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 5 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 5 * ldc + NR - 1); }
+            if (R.Value > 6) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 6 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 6 * ldc + NR - 1); }
+            if (R.Value > 7) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 7 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 7 * ldc + NR - 1); }
+            if (R.Value > 8) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 8 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 8 * ldc + NR - 1); }
+            if (R.Value > 9) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 9 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 9 * ldc + NR - 1); }
+            if (R.Value > 10) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 10 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 10 * ldc + NR - 1); }
+            if (R.Value > 11) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 11 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 11 * ldc + NR - 1); }
+        }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b + 0);

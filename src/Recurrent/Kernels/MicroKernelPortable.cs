@@ -35,6 +35,14 @@ internal readonly unsafe struct MicroKernelPortable : IGemmMicroKernel
         var c10 = Vector<float>.Zero; var c11 = Vector<float>.Zero;
         var c20 = Vector<float>.Zero; var c21 = Vector<float>.Zero;
         var c30 = Vector<float>.Zero; var c31 = Vector<float>.Zero;
+        // The C tile is needed only after the k loop: start fetching its rows now.
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(c); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + NR - 1);
+            if (R.Value > 1) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 1 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 1 * ldc + NR - 1); }
+            if (R.Value > 2) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 2 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 2 * ldc + NR - 1); }
+            if (R.Value > 3) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 3 * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 3 * ldc + NR - 1); }
+        }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector.Load(b + 0 * Vector<float>.Count);

@@ -1,7 +1,6 @@
-// A tiny fork-join pool for splitting one kernel call across cores: persistent background workers,
-// each with its own ticket it waits on (spinning briefly, then sleeping), so a call allocates nothing
-// and costs a few microseconds. Work is split by the caller into deterministic parts; which thread runs a
-// part never changes the result.
+// A tiny fork-join pool for splitting one kernel call across cores: persistent background workers that
+// spin briefly and then sleep between calls, so a call allocates nothing and costs a few microseconds.
+// Work is split by the caller into fixed parts; which thread runs a part never changes the result.
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
@@ -16,17 +15,24 @@ public interface IParallelBody
 
 /// <summary>Process-wide thread count for kernels (GEMM, large pointwise passes) and the fork-join
 /// mechanism that uses it. Results never depend on <see cref="Threads"/>.</summary>
+/// <remarks>
+/// Parts are claimed dynamically: the calling thread and the workers take the next unclaimed part until
+/// none is left. On a machine shared with other processes a worker that is not scheduled in time simply
+/// claims nothing, and the caller does the work instead of waiting for it.
+/// </remarks>
 public static unsafe class Parallelism
 {
     private static int s_threads = 1;
     private static readonly object s_gate = new();
-    private static Worker[] s_workers = [];
+    private static int s_workerCount;
     private static int s_busy;          // 1 while a parallel call owns the workers
     private static int s_sleepers;      // workers blocked in Monitor.Wait
-    private static int s_pending;       // worker parts of the current call not yet finished
+    // The claim word: generation (bits 40–63), part count (bits 32–39), next unclaimed part (bits 0–31).
+    // Claiming is one compare-exchange on it, so a part is only ever claimed for the call it belongs to.
+    private static long s_claim;
+    private static int s_done;          // parts finished in the current call
     private static delegate*<void*, int, int, void> s_body;
     private static void* s_state;
-    private static int s_parts;
     private static ExceptionDispatchInfo? s_failure;
 
     /// <summary>How long an idle worker spins for the next call before it sleeps (a recurrent layer calls
@@ -47,15 +53,16 @@ public static unsafe class Parallelism
     }
 
     /// <summary>
-    /// Runs <c>body.Run(p, parts)</c> for p = 0..parts−1: part 0 on the calling thread, the others on
-    /// persistent workers, and returns when all are done. When the workers are already in use (a nested or
-    /// concurrent call) the parts run one after another on the calling thread — same results.
+    /// Runs <c>body.Run(p, parts)</c> once for every p = 0..parts−1, on the calling thread and up to
+    /// parts−1 persistent workers, and returns when all are done. When the workers are already in use
+    /// (a nested or concurrent call) the parts run one after another on the calling thread — same results.
     /// No allocation after the workers exist.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parts"/> is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parts"/> is less than 1 or more than 255.</exception>
     public static void Run<TBody>(int parts, ref TBody body) where TBody : struct, IParallelBody
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(parts, 255);
         if (parts == 1) { body.Run(0, 1); return; }
         if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
@@ -64,24 +71,21 @@ public static unsafe class Parallelism
         }
         try
         {
-            EnsureWorkers(parts - 1);
+            EnsureWorkers(Math.Min(parts, Threads) - 1);
             TBody local = body; // on this frame: stays put while the workers read it through a pointer
             s_body = &Invoke<TBody>;
             s_state = Unsafe.AsPointer(ref local);
-            s_parts = parts;
             s_failure = null;
-            Volatile.Write(ref s_pending, parts - 1);
-            for (int w = 0; w < parts - 1; w++) Interlocked.Increment(ref s_workers[w].Ticket); // full fence: publishes the job
+            s_done = 0;
+            long generation = ((Volatile.Read(ref s_claim) >>> 40) + 1) & 0xFF_FFFF;
+            Interlocked.Exchange(ref s_claim, (generation << 40) | ((long)parts << 32)); // full fence: publishes the call
             if (Volatile.Read(ref s_sleepers) > 0) lock (s_gate) Monitor.PulseAll(s_gate);
 
-            ExceptionDispatchInfo? mine = null;
-            try { local.Run(0, parts); }
-            catch (Exception e) { mine = ExceptionDispatchInfo.Capture(e); }
-
+            ClaimAndRun();
             var spin = new SpinWait();
-            while (Volatile.Read(ref s_pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref s_done) != parts) spin.SpinOnce(sleep1Threshold: -1);
             s_state = null;
-            (mine ?? s_failure)?.Throw();
+            s_failure?.Throw();
         }
         finally
         {
@@ -89,55 +93,64 @@ public static unsafe class Parallelism
         }
     }
 
+    /// <summary>Claims and runs parts of the current call until none is left.</summary>
+    private static void ClaimAndRun()
+    {
+        while (true)
+        {
+            long claim = Volatile.Read(ref s_claim);
+            int parts = (int)((claim >> 32) & 0xFF), part = (int)claim;
+            if (part >= parts) return;
+            if (Interlocked.CompareExchange(ref s_claim, claim + 1, claim) != claim) continue;
+            // The call cannot finish before this part does, so its body and state are stable here.
+            try { s_body(s_state, part, parts); }
+            catch (Exception e) { Interlocked.CompareExchange(ref s_failure, ExceptionDispatchInfo.Capture(e), null); }
+            Interlocked.Increment(ref s_done);
+        }
+    }
+
+    private static bool WorkAvailable()
+    {
+        long claim = Volatile.Read(ref s_claim);
+        return (int)claim < (int)((claim >> 32) & 0xFF);
+    }
+
     private static void Invoke<TBody>(void* state, int part, int parts) where TBody : struct, IParallelBody
         => Unsafe.AsRef<TBody>(state).Run(part, parts);
 
     private static void EnsureWorkers(int count)
     {
-        if (s_workers.Length >= count) return;
-        var grown = new Worker[count];
-        Array.Copy(s_workers, grown, s_workers.Length);
-        for (int i = s_workers.Length; i < count; i++)
+        for (; s_workerCount < count; s_workerCount++)
         {
-            grown[i] = new Worker(i + 1);
-            var thread = new Thread(grown[i].Loop) { IsBackground = true, Name = $"Recurrent worker {i + 1}" };
+            var thread = new Thread(WorkerLoop) { IsBackground = true, Name = $"Recurrent worker {s_workerCount + 1}" };
             thread.Start();
         }
-        s_workers = grown;
     }
 
-    private sealed class Worker(int part)
+    private static void WorkerLoop()
     {
-        public long Ticket; // bumped by the caller for every call this worker takes part in
-
-        public void Loop()
+        while (true)
         {
-            long seen = 0;
-            while (true)
-            {
-                seen = WaitForTicket(seen);
-                try { s_body(s_state, part, s_parts); }
-                catch (Exception e) { s_failure ??= ExceptionDispatchInfo.Capture(e); }
-                Interlocked.Decrement(ref s_pending);
-            }
+            WaitForWork();
+            ClaimAndRun();
         }
+    }
 
-        private long WaitForTicket(long seen)
+    private static void WaitForWork()
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        int spins = 0;
+        while (!WorkAvailable())
         {
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            int spins = 0;
-            while (Volatile.Read(ref Ticket) == seen)
+            bool keepSpinning = ++spins % 64 != 0 || System.Diagnostics.Stopwatch.GetTimestamp() - start < SpinTicks;
+            if (keepSpinning) { Thread.SpinWait(20); continue; }
+            lock (s_gate)
             {
-                bool keepSpinning = ++spins % 64 != 0 || System.Diagnostics.Stopwatch.GetTimestamp() - start < SpinTicks;
-                if (keepSpinning) { Thread.SpinWait(20); continue; }
-                lock (s_gate)
-                {
-                    Interlocked.Increment(ref s_sleepers); // full fence before re-reading the ticket (pairs with the caller's)
-                    while (Volatile.Read(ref Ticket) == seen) Monitor.Wait(s_gate);
-                    Interlocked.Decrement(ref s_sleepers);
-                }
+                Interlocked.Increment(ref s_sleepers); // full fence before re-reading the claim word (pairs with the caller's)
+                while (!WorkAvailable()) Monitor.Wait(s_gate);
+                Interlocked.Decrement(ref s_sleepers);
             }
-            return Volatile.Read(ref Ticket);
+            return;
         }
     }
 }

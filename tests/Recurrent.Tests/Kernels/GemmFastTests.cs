@@ -230,6 +230,10 @@ public class GemmFastTests
             for (int call = 0; call < 20; call++) Parallelism.Run(parts, ref body);
             Assert.All(body.Counts, count => Assert.Equal(20, count));
         }
+        // Concurrent callers: one owns the workers, the other runs its parts inline; every part still runs once per call.
+        var bodies = new[] { new CountParts { Counts = new int[3] }, new CountParts { Counts = new int[3] } };
+        Parallel.For(0, 2, t => { for (int call = 0; call < 200; call++) Parallelism.Run(3, ref bodies[t]); });
+        foreach (var b in bodies) Assert.All(b.Counts, count => Assert.Equal(200, count));
         var bad = new Throwing();
         Assert.Throws<InvalidOperationException>(() => Parallelism.Run(2, ref bad));
         Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.Threads = 0);
