@@ -22,7 +22,7 @@ public static class RunCommand
         var c0 = new Option<string?>("--c0") { Description = "Initial cell state .npy (LSTM only), same shape as --h0." };
         var hn = new Option<string?>("--hn") { Description = "Where to write the final hidden state .npy." };
         var cn = new Option<string?>("--cn") { Description = "Where to write the final cell state .npy (LSTM only)." };
-        var prefix = new Option<string>("--prefix") { Description = "Name prefix of the stack's tensors in model.safetensors (e.g. 'rnn.' for a task model).", DefaultValueFactory = _ => "" };
+        var prefix = new Option<string?>("--prefix") { Description = "Name prefix of the stack's tensors in model.safetensors (default: none for a bare stack, 'rnn.' for a task model whose config.json has an \"rnn\" object)." };
 
         var cmd = new Command("run", "Run a saved RNN/LSTM/GRU stack (e.g. exported from PyTorch) on a .npy input.")
         {
@@ -40,7 +40,7 @@ public static class RunCommand
             if (outputs.Distinct().Count() != outputs.Count)
                 throw new UsageException("--output, --hn and --cn must name different files.");
 
-            var (config, stack) = RecurrentConfig.LoadStack<float>(modelDir, r.GetValue(prefix)!);
+            var (config, stack) = RecurrentConfig.LoadStack<float>(modelDir, r.GetValue(prefix));
             bool lstm = config.Mode == RecurrentMode.Lstm;
             string modeName = RecurrentConfig.ModeName(config.Mode);
             if (!lstm && c0Path is not null) throw new UsageException($"--c0 is only for LSTM models; {modelDir} is {modeName}.");

@@ -115,15 +115,27 @@ public sealed record RecurrentConfig(
     }
 
     /// <summary>Reads config.json of a model directory and builds the stack with its weights from
-    /// model.safetensors. With <paramref name="prefix"/> (e.g. <c>"rnn."</c> for a task model whose stack is
-    /// registered as <c>rnn</c>) only the tensors under that prefix are used; otherwise the file must hold
-    /// exactly the stack's tensors.</summary>
+    /// model.safetensors. A bare stack (a PyTorch export) has the arguments at the top level of config.json
+    /// and exactly the stack's tensors. A task model (language model, forecaster, classifier) keeps them in
+    /// an <c>"rnn"</c> object and registers the stack as the module <c>rnn</c>: then only the tensors under
+    /// <c>rnn.</c> are used. <paramref name="prefix"/> overrides the tensor-name prefix.</summary>
     /// <exception cref="InvalidDataException">Bad config or weights that do not match it; the message names the file and tensor.</exception>
-    public static (RecurrentConfig Config, RecurrentStack<T> Stack) LoadStack<T>(string directory, string prefix = "")
+    public static (RecurrentConfig Config, RecurrentStack<T> Stack) LoadStack<T>(string directory, string? prefix = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var json = Checkpoint.ReadConfig(directory);
-        var config = FromJson(json, Checkpoint.ConfigPath(directory));
+        string source = Checkpoint.ConfigPath(directory);
+        RecurrentConfig config;
+        if (json["mode"] is null && json["rnn"] is JsonObject nested)
+        {
+            config = FromJson(nested, source + ": rnn");
+            prefix ??= "rnn.";
+        }
+        else
+        {
+            config = FromJson(json, source);
+            prefix ??= "";
+        }
         // The initial values are overwritten; the seed only has to be valid.
         var stack = config.CreateStack<T>(new Rng(0));
         var weights = Checkpoint.ReadWeights<T>(directory);

@@ -81,6 +81,41 @@ public class RecurrentConfigTests
         }
     }
 
+    private sealed class TaskModel : Module<float>
+    {
+        public TaskModel(RecurrentConfig c, Rng rng)
+        {
+            Rnn = RegisterModule("rnn", c.CreateStack<float>(rng));
+            RegisterModule("head", new Linear<float>(c.HiddenSize * c.NumDirections, 2, rng));
+        }
+
+        public RecurrentStack<float> Rnn { get; }
+    }
+
+    [Fact]
+    public void LoadStack_reads_a_task_model_with_a_nested_rnn_config()
+    {
+        using var dir = new TempDir();
+        var config = new RecurrentConfig(RecurrentMode.Lstm, 3, 4, Bidirectional: true);
+        var model = new TaskModel(config, new Rng(8));
+        Checkpoint.Save(dir.Path, model, new JsonObject { ["task"] = "classify", ["rnn"] = config.ToJson(), ["classes"] = 2 });
+        var (back, stack) = RecurrentConfig.LoadStack<float>(dir.Path);
+        Assert.Equal(config, back);
+        foreach (var ((_, t1), (_, t2)) in model.Rnn.NamedParameters().Zip(stack.NamedParameters()))
+            Assert.Equal(t1.ToArray(), t2.ToArray());
+
+        var json = ConfigJson.ReadFile(Checkpoint.ConfigPath(dir.Path));
+        json["rnn"]!["hidden_size"] = 5;
+        ConfigJson.WriteFile(Checkpoint.ConfigPath(dir.Path), json);
+        var ex = Assert.Throws<InvalidDataException>(() => RecurrentConfig.LoadStack<float>(dir.Path));
+        Assert.Contains("hidden_size=5", ex.Message);
+        Assert.Contains("(names under 'rnn.')", ex.Message);
+
+        json.Remove("rnn");
+        ConfigJson.WriteFile(Checkpoint.ConfigPath(dir.Path), json);
+        Assert.Contains("missing field 'mode'", Assert.Throws<InvalidDataException>(() => RecurrentConfig.LoadStack<float>(dir.Path)).Message);
+    }
+
     [Fact]
     public void LoadStack_with_prefix_takes_only_the_stack_tensors()
     {
