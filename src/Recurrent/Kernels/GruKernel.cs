@@ -5,6 +5,8 @@
 // Derivation: docs/derivations/gru.md.
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Recurrent.Kernels;
 
@@ -40,6 +42,11 @@ public static class GruKernel
         KernelChecks.Length(K, "h", h.Length, n);
         if (!bhn.IsEmpty) KernelChecks.Length(K, "bhn", bhn.Length, H);
         KernelChecks.Active(K, active, batch);
+        if (typeof(T) == typeof(float) && FastActivation.IsAccelerated)
+        {
+            ForwardF32(batch, hidden, Cast(xg), Cast(hg), Cast(bhn), Cast(hPrev), active, Cast(acts), Cast(hn), Cast(h));
+            return;
+        }
         for (int b = 0; b < batch; b++)
         {
             int q = b * G, k = b * H;
@@ -142,6 +149,52 @@ public static class GruKernel
                 dx[j] = dar; dx[H + j] = daz; dx[2 * H + j] = dan;
                 dhg[j] = dar; dhg[H + j] = daz; dhg[2 * H + j] = dan * r;
                 dhRow[j] = dhk * z;
+            }
+        }
+    }
+
+    private static Span<float> Cast<T>(Span<T> s) where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
+    private static ReadOnlySpan<float> Cast<T>(ReadOnlySpan<T> s) where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
+
+    // float32, one fused pass per row, 8 units per iteration.
+    private static void ForwardF32(int batch, int H, ReadOnlySpan<float> xg, ReadOnlySpan<float> hg, ReadOnlySpan<float> bhn,
+        ReadOnlySpan<float> hPrev, ReadOnlySpan<bool> active, Span<float> acts, Span<float> hn, Span<float> h)
+    {
+        int G = 3 * H;
+        bool hasBias = !bhn.IsEmpty;
+        for (int b = 0; b < batch; b++)
+        {
+            int q = b * G, k = b * H;
+            var hRow = h.Slice(k, H); var hnRow = hn.Slice(k, H); var hp = hPrev.Slice(k, H);
+            if (!active.IsEmpty && !active[b])
+            {
+                hp.CopyTo(hRow);
+                hnRow.Clear();
+                acts.Slice(q, G).Clear();
+                continue;
+            }
+            var x = xg.Slice(q, G); var hh = hg.Slice(q, G); var a = acts.Slice(q, G);
+            int j = 0;
+            for (; j <= H - 8; j += 8)
+            {
+                var r = FastActivation.Sigmoid(Vector256.Create(x.Slice(j, 8)) + Vector256.Create(hh.Slice(j, 8)));
+                var z = FastActivation.Sigmoid(Vector256.Create(x.Slice(H + j, 8)) + Vector256.Create(hh.Slice(H + j, 8)));
+                var hnk = Vector256.Create(hh.Slice(2 * H + j, 8));
+                if (hasBias) hnk += Vector256.Create(bhn.Slice(j, 8));
+                var n = FastActivation.Tanh(Vector256.Create(x.Slice(2 * H + j, 8)) + r * hnk);
+                r.CopyTo(a.Slice(j, 8)); z.CopyTo(a.Slice(H + j, 8)); n.CopyTo(a.Slice(2 * H + j, 8));
+                hnk.CopyTo(hnRow.Slice(j, 8));
+                ((Vector256<float>.One - z) * n + z * Vector256.Create(hp.Slice(j, 8))).CopyTo(hRow.Slice(j, 8));
+            }
+            for (; j < H; j++)
+            {
+                float r = FastActivation.Sigmoid(x[j] + hh[j]);
+                float z = FastActivation.Sigmoid(x[H + j] + hh[H + j]);
+                float hnk = hh[2 * H + j] + (hasBias ? bhn[j] : 0f);
+                float n = FastActivation.Tanh(x[2 * H + j] + r * hnk);
+                a[j] = r; a[H + j] = z; a[2 * H + j] = n;
+                hnRow[j] = hnk;
+                hRow[j] = (1f - z) * n + z * hp[j];
             }
         }
     }

@@ -4,6 +4,8 @@
 // Derivation: docs/derivations/lstm.md.
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Recurrent.Kernels;
 
@@ -36,6 +38,11 @@ public static class LstmKernel
         KernelChecks.Length(K, "h", h.Length, n);
         KernelChecks.Length(K, "c", c.Length, n);
         KernelChecks.Active(K, active, batch);
+        if (typeof(T) == typeof(float) && FastActivation.IsAccelerated)
+        {
+            ForwardF32(batch, hidden, Cast(pre), Cast(hPrev), Cast(cPrev), active, Cast(acts), Cast(h), Cast(c));
+            return;
+        }
         for (int b = 0; b < batch; b++)
         {
             int q = b * G, k = b * H;
@@ -89,6 +96,11 @@ public static class LstmKernel
         KernelChecks.Length(K, "dc", dc.Length, n);
         if (!dy.IsEmpty) KernelChecks.Length(K, "dy", dy.Length, n);
         KernelChecks.Active(K, active, batch);
+        if (typeof(T) == typeof(float) && FastActivation.IsAccelerated)
+        {
+            BackwardF32(batch, hidden, Cast(acts), Cast(cPrev), Cast(c), active, Cast(dy), Cast(dh), Cast(dc), Cast(dPre));
+            return;
+        }
         bool hasDy = !dy.IsEmpty;
         for (int b = 0; b < batch; b++)
         {
@@ -133,6 +145,97 @@ public static class LstmKernel
                 d[3 * H + j] = dO * o * (T.One - o);
                 dcRow[j] = dck * f;
                 dhRow[j] = T.Zero;
+            }
+        }
+    }
+
+    private static Span<float> Cast<T>(Span<T> s) where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
+    private static ReadOnlySpan<float> Cast<T>(ReadOnlySpan<T> s) where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
+
+    // float32, one fused pass per row: 8 units per iteration through all four gates, the cell and the output.
+    private static void ForwardF32(int batch, int H, ReadOnlySpan<float> pre, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> cPrev,
+        ReadOnlySpan<bool> active, Span<float> acts, Span<float> h, Span<float> c)
+    {
+        int G = 4 * H;
+        for (int b = 0; b < batch; b++)
+        {
+            int q = b * G, k = b * H;
+            if (!active.IsEmpty && !active[b])
+            {
+                hPrev.Slice(k, H).CopyTo(h.Slice(k, H));
+                cPrev.Slice(k, H).CopyTo(c.Slice(k, H));
+                acts.Slice(q, G).Clear();
+                continue;
+            }
+            var p = pre.Slice(q, G); var a = acts.Slice(q, G);
+            var cp = cPrev.Slice(k, H); var cRow = c.Slice(k, H); var hRow = h.Slice(k, H);
+            int j = 0;
+            for (; j <= H - 8; j += 8)
+            {
+                var i = FastActivation.Sigmoid(Vector256.Create(p.Slice(j, 8)));
+                var f = FastActivation.Sigmoid(Vector256.Create(p.Slice(H + j, 8)));
+                var g = FastActivation.Tanh(Vector256.Create(p.Slice(2 * H + j, 8)));
+                var o = FastActivation.Sigmoid(Vector256.Create(p.Slice(3 * H + j, 8)));
+                var cn = f * Vector256.Create(cp.Slice(j, 8)) + i * g;
+                i.CopyTo(a.Slice(j, 8)); f.CopyTo(a.Slice(H + j, 8)); g.CopyTo(a.Slice(2 * H + j, 8)); o.CopyTo(a.Slice(3 * H + j, 8));
+                cn.CopyTo(cRow.Slice(j, 8));
+                (o * FastActivation.Tanh(cn)).CopyTo(hRow.Slice(j, 8));
+            }
+            for (; j < H; j++)
+            {
+                float i = FastActivation.Sigmoid(p[j]), f = FastActivation.Sigmoid(p[H + j]);
+                float g = FastActivation.Tanh(p[2 * H + j]), o = FastActivation.Sigmoid(p[3 * H + j]);
+                float cn = f * cp[j] + i * g;
+                a[j] = i; a[H + j] = f; a[2 * H + j] = g; a[3 * H + j] = o;
+                cRow[j] = cn;
+                hRow[j] = o * FastActivation.Tanh(cn);
+            }
+        }
+    }
+
+    private static void BackwardF32(int batch, int H, ReadOnlySpan<float> acts, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> c,
+        ReadOnlySpan<bool> active, ReadOnlySpan<float> dy, Span<float> dh, Span<float> dc, Span<float> dPre)
+    {
+        int G = 4 * H;
+        bool hasDy = !dy.IsEmpty;
+        var one = Vector256<float>.One;
+        for (int b = 0; b < batch; b++)
+        {
+            int q = b * G, k = b * H;
+            if (!active.IsEmpty && !active[b]) { dPre.Slice(q, G).Clear(); continue; }
+            var a = acts.Slice(q, G); var d = dPre.Slice(q, G);
+            var cp = cPrev.Slice(k, H); var cRow = c.Slice(k, H); var dhRow = dh.Slice(k, H); var dcRow = dc.Slice(k, H);
+            var dyRow = hasDy ? dy.Slice(k, H) : default;
+            int j = 0;
+            for (; j <= H - 8; j += 8)
+            {
+                var i = Vector256.Create(a.Slice(j, 8)); var f = Vector256.Create(a.Slice(H + j, 8));
+                var g = Vector256.Create(a.Slice(2 * H + j, 8)); var o = Vector256.Create(a.Slice(3 * H + j, 8));
+                var tc = FastActivation.Tanh(Vector256.Create(cRow.Slice(j, 8)));
+                var dhk = Vector256.Create(dhRow.Slice(j, 8));
+                if (hasDy) dhk += Vector256.Create(dyRow.Slice(j, 8));
+                var dO = dhk * tc;
+                var dck = Vector256.Create(dcRow.Slice(j, 8)) + dhk * o * (one - tc * tc);
+                (dck * g * i * (one - i)).CopyTo(d.Slice(j, 8));
+                (dck * Vector256.Create(cp.Slice(j, 8)) * f * (one - f)).CopyTo(d.Slice(H + j, 8));
+                (dck * i * (one - g * g)).CopyTo(d.Slice(2 * H + j, 8));
+                (dO * o * (one - o)).CopyTo(d.Slice(3 * H + j, 8));
+                (dck * f).CopyTo(dcRow.Slice(j, 8));
+                Vector256<float>.Zero.CopyTo(dhRow.Slice(j, 8));
+            }
+            for (; j < H; j++)
+            {
+                float i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j];
+                float tc = FastActivation.Tanh(cRow[j]);
+                float dhk = dhRow[j] + (hasDy ? dyRow[j] : 0f);
+                float dO = dhk * tc;
+                float dck = dcRow[j] + dhk * o * (1f - tc * tc);
+                d[j] = dck * g * i * (1f - i);
+                d[H + j] = dck * cp[j] * f * (1f - f);
+                d[2 * H + j] = dck * i * (1f - g * g);
+                d[3 * H + j] = dO * o * (1f - o);
+                dcRow[j] = dck * f;
+                dhRow[j] = 0f;
             }
         }
     }

@@ -3,6 +3,8 @@
 // B = batch rows, H = hidden units. Reference twin: RecurrentKernelsReference.Rnn*.
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Recurrent.Kernels;
 
@@ -40,7 +42,12 @@ public static class RnnKernel
 
     private static void Activate<T>(bool relu, ReadOnlySpan<T> a, Span<T> h) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!relu) { TensorPrimitives.Tanh(a, h); return; }
+        if (!relu)
+        {
+            if (typeof(T) == typeof(float) && FastActivation.IsAccelerated) TanhF32(MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(h));
+            else TensorPrimitives.Tanh(a, h);
+            return;
+        }
         int j = 0;
         if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
             for (; j <= a.Length - Vector<T>.Count; j += Vector<T>.Count)
@@ -106,5 +113,12 @@ public static class RnnKernel
             dPre[j] = relu ? (hk > T.Zero ? g : T.Zero) : g * (T.One - hk * hk);
             dh[j] = T.Zero;
         }
+    }
+
+    private static void TanhF32(ReadOnlySpan<float> a, Span<float> h)
+    {
+        int j = 0;
+        for (; j <= a.Length - 8; j += 8) FastActivation.Tanh(Vector256.Create(a.Slice(j, 8))).CopyTo(h.Slice(j, 8));
+        for (; j < a.Length; j++) h[j] = FastActivation.Tanh(a[j]);
     }
 }

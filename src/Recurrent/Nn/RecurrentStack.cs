@@ -127,13 +127,14 @@ public class RecurrentStack<T> : Module<T> where T : unmanaged, IFloatingPointIe
         var cs = new List<Tensor<T>>(NumLayers);
         for (int k = 0; k < NumLayers; k++)
         {
-            var r = Op.RecurrentLayer(Mode, input, _weights[k], h0, c0, k * NumDirections, lengths);
-            input = r.Output;                                                        // [T, B, D·H]
+            bool last = k == NumLayers - 1;
+            var r = Op.RecurrentLayer(Mode, input, _weights[k], h0, c0, k * NumDirections, lengths, batchFirstOutput: last);
+            input = r.Output;                                                        // [T, B, D·H]; the last layer [B, T, D·H]
             if (k < NumLayers - 1 && Dropout > 0 && Training) input = Op.Dropout(input, Dropout, _dropoutRng);
             hs.Add(r.HN);
             if (r.CN is not null) cs.Add(r.CN);
         }
-        var output = Op.SwapBatchTime(input);                                       // [B, T, D·H]
+        var output = input;                                                          // [B, T, D·H]
         var hN = hs.Count == 1 ? hs[0] : Op.ConcatFirstDim(hs);                     // [L·D, B, H]
         var cN = cs.Count == 0 ? null : cs.Count == 1 ? cs[0] : Op.ConcatFirstDim(cs);
         return new RecurrentResult<T>(output, hN, cN);

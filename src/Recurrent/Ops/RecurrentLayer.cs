@@ -23,10 +23,11 @@ public static partial class Op
     /// <param name="stateOffset">First slice of h0/c0 used by this layer (layer index · D in a stack).</param>
     /// <param name="lengths">Per-row valid lengths (each 0…T), or null when every row has T steps.
     /// Outputs past a row's length are zero and its final state is the state at its last valid step.</param>
-    /// <returns>Output [T, B, D·H] time-major, HN [D, B, H], CN [D, B, H] (LSTM) or null.</returns>
+    /// <param name="batchFirstOutput">Write the output batch-first [B, T, D·H] (saves a transpose after the last layer of a stack).</param>
+    /// <returns>Output [T, B, D·H] time-major (or [B, T, D·H]), HN [D, B, H], CN [D, B, H] (LSTM) or null.</returns>
     /// <exception cref="ArgumentException">A shape does not fit; the message names the op and the shapes.</exception>
     public static RecurrentResult<T> RecurrentLayer<T>(RecurrentMode mode, Tensor<T> x, IReadOnlyList<RecurrentWeights<T>> directions,
-        Tensor<T>? h0 = null, Tensor<T>? c0 = null, int stateOffset = 0, int[]? lengths = null)
+        Tensor<T>? h0 = null, Tensor<T>? c0 = null, int stateOffset = 0, int[]? lengths = null, bool batchFirstOutput = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         string op = $"RecurrentLayer({mode.DisplayName()})";
@@ -42,10 +43,13 @@ public static partial class Op
         ValidateState(op, "c0", c0, stateOffset + D, B, H);
         var (lens, active) = PrepareLengths(op, lengths, T_, B);
 
-        var y = new Tensor<T>(T_, B, D * H);                                       // [T, B, D·H]
+        var y = batchFirstOutput ? new Tensor<T>(B, T_, D * H) : new Tensor<T>(T_, B, D * H);   // [T, B, D·H] or [B, T, D·H]
         var hN = new Tensor<T>(D, B, H);                                           // [D, B, H]
         var cN = mode == RecurrentMode.Lstm ? new Tensor<T>(D, B, H) : null;
         int BH = B * H;
+        var inputs = new List<Tensor<T>?> { x, h0, c0 };
+        foreach (var w in directions) inputs.AddRange([w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh]);
+        bool record = Graph.ShouldRecord(inputs.ToArray());
         var runs = new RecurrentDirection<T>[D];
         for (int d = 0; d < D; d++)
         {
@@ -56,23 +60,21 @@ public static partial class Op
             runs[d].Forward(x.Array,
                 h0 is null ? default : h0.Data.Slice(slice, BH),
                 c0 is null ? default : c0.Data.Slice(slice, BH),
-                y.Data, d * H, D * H, hN.Data.Slice(d * BH, BH), cN is null ? default : cN.Data.Slice(d * BH, BH));
+                y.Data, d * H, D * H, batchFirstOutput, hN.Data.Slice(d * BH, BH), cN is null ? default : cN.Data.Slice(d * BH, BH), record);
         }
 
-        var inputs = new List<Tensor<T>?> { x, h0, c0 };
-        foreach (var w in directions) inputs.AddRange([w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh]);
-        if (Graph.ShouldRecord(inputs.ToArray()))
+        if (record)
         {
             Graph.Record(op, inputs.ToArray(), () =>
             {
                 var dY = y.Grad; var dhN = hN.Grad; var dcN = cN?.Grad;
-                if (dY is null && dhN is null && dcN is null) return;
+                if (dY is null && dhN is null && dcN is null) { foreach (var r in runs) r.Release(); return; }
                 for (int d = 0; d < D; d++)
                 {
                     var w = directions[d];
                     int slice = (stateOffset + d) * BH;
                     runs[d].Backward(
-                        dY is null ? default : dY.Data, d * H, D * H,
+                        dY is null ? default : dY.Data, d * H, D * H, batchFirstOutput,
                         dhN is null ? default : dhN.Data.Slice(d * BH, BH),
                         dcN is null ? default : dcN.Data.Slice(d * BH, BH),
                         GradOrEmpty(x),
@@ -111,19 +113,20 @@ public static partial class Op
 
         var run = new RecurrentDirection<T>(mode, 1, B, I, H, reverse: false, null, null,
             weights.WeightIh.Array, weights.WeightHh.Array, weights.BiasIh?.Array, weights.BiasHh?.Array);
+        Tensor<T>?[] inputs = [x, h, c, weights.WeightIh, weights.WeightHh, weights.BiasIh, weights.BiasHh];
+        bool record = Graph.ShouldRecord(inputs);
         var hOut = new Tensor<T>(B, H);
         var cOut = mode == RecurrentMode.Lstm ? new Tensor<T>(B, H) : null;
-        run.Forward(x.Array, h is null ? default : h.Data, c is null ? default : c.Data, default, 0, 0,
-            hOut.Data, cOut is null ? default : cOut.Data);
+        run.Forward(x.Array, h is null ? default : h.Data, c is null ? default : c.Data, default, 0, 0, false,
+            hOut.Data, cOut is null ? default : cOut.Data, record);
 
-        Tensor<T>?[] inputs = [x, h, c, weights.WeightIh, weights.WeightHh, weights.BiasIh, weights.BiasHh];
-        if (Graph.ShouldRecord(inputs))
+        if (record)
         {
             Graph.Record(op, inputs, () =>
             {
                 var dh = hOut.Grad; var dc = cOut?.Grad;
-                if (dh is null && dc is null) return;
-                run.Backward(default, 0, 0, dh is null ? default : dh.Data, dc is null ? default : dc.Data,
+                if (dh is null && dc is null) { run.Release(); return; }
+                run.Backward(default, 0, 0, false, dh is null ? default : dh.Data, dc is null ? default : dc.Data,
                     GradOrEmpty(x), GradOrEmpty(h), GradOrEmpty(c),
                     GradOrEmpty(weights.WeightIh), GradOrEmpty(weights.WeightHh), GradOrEmpty(weights.BiasIh), GradOrEmpty(weights.BiasHh));
             }, cOut is null ? [hOut] : [hOut, cOut]);

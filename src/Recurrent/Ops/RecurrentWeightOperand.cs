@@ -1,25 +1,48 @@
-// The one place the per-step recurrent GEMM (h_prev·W_hhᵀ) is issued, so that switching to a packed
-// W_hh (Gemm.MultiplyPacked) is a one-line change. W_hh is prepared once per forward pass and reused
-// for all T steps.
+// The one place the per-step recurrent GEMMs are issued: forward h_prev·W_hhᵀ and backward dGates·W_hh.
+// For float, W_hh is packed once per pass (Gemm.MultiplyPacked) and reused for all T steps, so the steps
+// skip packing and the packed panels stay hot in cache; other types use the plain GEMM.
 using System.Numerics;
+using System.Runtime.InteropServices;
 using Recurrent.Kernels;
 
 namespace Recurrent.Ops;
 
-internal readonly struct RecurrentWeightOperand<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class RecurrentWeightOperand<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _wHhT;   // [H, G]: W_hh transposed once so each step is a plain row-major GEMM
+    private readonly T[] _wHh;          // [G, H]
     private readonly int _gates, _hidden;
+    private readonly bool _transposed;  // true: multiply by W_hhᵀ (forward); false: by W_hh (backward)
+    private PackedMatrix? _packed;
 
-    public RecurrentWeightOperand(T[] wHh /*[G, H]*/, int gates, int hidden)
+    private RecurrentWeightOperand(T[] wHh, int gates, int hidden, bool transposed)
     {
-        _gates = gates; _hidden = hidden;
-        _wHhT = new T[hidden * gates];
-        for (int g = 0; g < gates; g++)
-            for (int j = 0; j < hidden; j++) _wHhT[j * gates + g] = wHh[g * hidden + j];
+        _wHh = wHh; _gates = gates; _hidden = hidden; _transposed = transposed;
+        if (typeof(T) == typeof(float))
+            _packed = transposed
+                ? PackedBuffers.Rent(true, hidden, gates, MemoryMarshal.Cast<T, float>(wHh.AsSpan()))    // op(B) = W_hhᵀ [H×G]
+                : PackedBuffers.Rent(false, gates, hidden, MemoryMarshal.Cast<T, float>(wHh.AsSpan()));  // op(B) = W_hh [G×H]
     }
 
-    /// <summary><c>gates (+)= hPrev·W_hhᵀ</c> for <paramref name="batch"/> rows: hPrev [B, H], gates [B, G].</summary>
-    public void MultiplyInto(int batch, ReadOnlySpan<T> hPrev, Span<T> gates, bool accumulate)
-        => Gemm.Multiply(false, false, batch, _gates, _hidden, hPrev, _wHhT, gates, accumulate);
+    /// <summary>For the forward recurrence: <c>gates [B, G] (+)= h_prev [B, H]·W_hhᵀ</c>.</summary>
+    public static RecurrentWeightOperand<T> ForForward(T[] wHh, int gates, int hidden) => new(wHh, gates, hidden, transposed: true);
+
+    /// <summary>For the backward recurrence: <c>dh [B, H] (+)= dGates [B, G]·W_hh</c>.</summary>
+    public static RecurrentWeightOperand<T> ForBackward(T[] wHh, int gates, int hidden) => new(wHh, gates, hidden, transposed: false);
+
+    /// <summary><c>c (+)= a·op(W)</c> for <paramref name="rows"/> rows.</summary>
+    public void MultiplyInto(int rows, ReadOnlySpan<T> a, Span<T> c, bool accumulate)
+    {
+        int k = _transposed ? _hidden : _gates, n = _transposed ? _gates : _hidden;
+        if (_packed is not null)
+            Gemm.MultiplyPacked(rows, MemoryMarshal.Cast<T, float>(a), k, _packed, MemoryMarshal.Cast<T, float>(c), n, accumulate);
+        else
+            Gemm.Multiply(false, _transposed, rows, n, k, a, _wHh, c, accumulate);
+    }
+
+    /// <summary>Gives the packed matrix back for reuse; the operand must not be used afterwards.</summary>
+    public void Release()
+    {
+        PackedBuffers.Return(_packed);
+        _packed = null;
+    }
 }

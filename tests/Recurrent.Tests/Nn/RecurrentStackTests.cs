@@ -227,4 +227,36 @@ public class RecurrentStackTests
             if (cOut is not null) Tolerance.AssertClose(ec, cOut.Data.Slice(b * H, H).ToArray(), 1e-12, 1e-12, $"{mode} cell c row {b}");
         }
     }
+
+    [Fact]
+    public void SecondBackwardThroughOneForwardIsAClearError()
+    {
+        var lstm = new Lstm<float>(2, 3, new Rng(1));
+        var y = lstm.Forward(Tensor<float>.Normal(new Rng(2), 0f, 1f, 2, 3, 2)).Output;
+        var seed = Tensor<float>.Full(1f, 2, 3, 3);
+        y.Backward(seed);
+        var ex = Assert.Throws<InvalidOperationException>(() => y.Backward(seed));
+        Assert.Contains("LSTM", ex.Message);
+        Assert.Contains("twice", ex.Message);
+    }
+
+    [Fact]
+    public void RepeatedTrainingStepsGiveIdenticalGradients()
+    {
+        // buffers are reused between calls: a second identical step must reproduce the first bit for bit
+        var gru = new Gru<float>(3, 5, new Rng(1), numLayers: 2, bidirectional: true);
+        var x = Tensor<float>.Normal(new Rng(2), 0f, 1f, 4, 6, 3);
+        var seed = Tensor<float>.Normal(new Rng(3), 0f, 1f, 4, 6, 10);
+        int[] lengths = [6, 2, 5, 1];
+        float[][] Run()
+        {
+            gru.ZeroGrad();
+            gru.Forward(x, lengths: lengths).Output.Backward(seed);
+            return gru.Parameters().Select(p => p.Grad!.ToArray()).ToArray();
+        }
+        var first = Run();
+        using (GradMode.Disable()) gru.Forward(Tensor<float>.Full(7f, 4, 6, 3));   // an inference pass in between
+        var second = Run();
+        for (int i = 0; i < first.Length; i++) Assert.Equal(first[i], second[i]);
+    }
 }
