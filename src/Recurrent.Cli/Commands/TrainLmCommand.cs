@@ -145,6 +145,8 @@ public static class TrainLmCommand
                 progress.Update(s.Step, $"loss {s.Loss:F3} ppl {Math.Exp(s.Loss):F2} {s.TokensPerSecond:N0} tok/s");
         };
         Directory.CreateDirectory(outDir);
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        int startEpochs = trainer.State.CompletedEpochs;
 
         while (!trainer.Finished)
         {
@@ -179,7 +181,9 @@ public static class TrainLmCommand
             if (m.Epoch % logEvery == 0 || m.Epoch == 1 || end)
             {
                 string val = m.HasValidation ? $"  val ppl {m.ValPerplexity:F3} ({m.ValBits:F3} {bits}){(isBest ? " *" : "")}" : "";
-                progress.Message($"epoch {m.Epoch}/{totalEpochs}  train ppl {m.TrainPerplexity:F3} ({m.TrainBits:F3} {bits}){val}  {m.TokensPerSecond:N0} tok/s  {m.Seconds:F1}s");
+                double perEpoch = wall.Elapsed.TotalSeconds / Math.Max(1, m.Epoch - startEpochs);
+                string eta = end ? "" : $"  eta {ProgressReporter.FormatTime(perEpoch * (totalEpochs - m.Epoch))}";
+                progress.Message($"epoch {m.Epoch}/{totalEpochs}  train ppl {m.TrainPerplexity:F3} ({m.TrainBits:F3} {bits}){val}  {m.TokensPerSecond:N0} tok/s  {m.Seconds:F1}s{eta}");
             }
             run.WriteMetrics(outDir);
             WriteCurve(run, outDir);

@@ -97,11 +97,11 @@ public class LanguageModelTrainingTests
     public void LearnsATinyPeriodicText()
     {
         using var dir = new TempDir();
-        var run = LanguageModelRun.Start(Tiny(WriteText(dir), epochs: 25) with { Layers = 1, Dropout = 0, Hidden = 24, LearningRate = 0.02 });
+        var run = LanguageModelRun.Start(Tiny(WriteText(dir), epochs: 12) with { Layers = 1, Dropout = 0, Hidden = 24, LearningRate = 0.03 });
         while (!run.Trainer.Finished) run.Trainer.RunEpoch();
         var h = run.Trainer.State.History;
         Assert.True(h[^1].TrainPerplexity < 0.5 * h[0].TrainPerplexity, $"train perplexity {h[0].TrainPerplexity:F2} → {h[^1].TrainPerplexity:F2}");
-        Assert.True(h[^1].ValPerplexity < 3, $"validation perplexity {h[^1].ValPerplexity:F2} on a text that repeats");
+        Assert.True(h[^1].ValPerplexity < 2.5, $"validation perplexity {h[^1].ValPerplexity:F2} on a text that repeats");
         Assert.All(h, m => Assert.True(m.TokensPerSecond > 0));
     }
 
@@ -157,7 +157,7 @@ public class LanguageModelTrainingTests
     {
         using var dir = new TempDir();
         string text = WriteText(dir);
-        var settings = Tiny(text, epochs: 4);
+        var settings = Tiny(text, epochs: 3);
 
         var straight = LanguageModelRun.Start(settings);
         while (!straight.Trainer.Finished) straight.Trainer.RunEpoch();
