@@ -138,7 +138,7 @@ public static class BenchCommand
             ["bench"] = "recurrent_charlm", ["cell"] = CellName(c.Cell), ["hidden"] = c.Hidden, ["batch"] = c.Batch, ["steps"] = c.Steps,
             ["mode"] = c.Mode.ToString().ToLowerInvariant(), ["threads"] = c.Threads, ["vocab"] = res.Vocab, ["data"] = dataName,
             ["path"] = PathName(c.Path), ["warmup_batches"] = c.Warmup, ["measured_batches"] = c.Batches,
-            ["seconds"] = Math.Round(res.Seconds, 4), ["tokens_per_s"] = Math.Round(res.TokensPerSecond, 1),
+            ["seconds"] = Math.Round(res.Seconds, 4), ["cpu_seconds"] = Math.Round(res.CpuSeconds, 4), ["tokens_per_s"] = Math.Round(res.TokensPerSecond, 1),
             ["gemm_flop_per_token"] = res.FlopPerToken, ["gflops"] = Math.Round(res.Gflops, 2), ["pct_of_peak"] = Math.Round(res.PctOfPeak, 1),
             ["alloc_bytes_per_batch"] = Math.Round(res.AllocatedBytesPerBatch, 1),
         };
@@ -155,6 +155,6 @@ public static class BenchCommand
             ? $"{res.MicrosecondsPerToken.ToString("F2", inv),8} µs/token"
             : $"ppl {res.PplLastQuarter.ToString("F3", inv)}";
         return string.Create(inv, $"{CellName(c.Cell),-4} H={c.Hidden,-4} B={c.Batch,-3} T={c.Steps,-4} {c.Mode.ToString().ToLowerInvariant(),-8} threads={c.Threads}  " +
-            $"{res.TokensPerSecond,12:N0} tok/s  {res.Gflops,7:F1} GFLOP/s  {res.PctOfPeak,5:F1}% of peak  {extra}  alloc {res.AllocatedBytesPerBatch:N0} B/{(c.Mode == CharLmBenchMode.Generate ? "token" : "batch")}");
+            $"{res.TokensPerSecond,12:N0} tok/s  {res.Gflops,7:F1} GFLOP/s  {res.PctOfPeak,5:F1}% of peak  {extra}  alloc {res.AllocatedBytesPerBatch:N0} B/{(c.Mode == CharLmBenchMode.Generate ? "token" : "batch")}  cpu {res.CpuSeconds:F2}s/{res.Seconds:F2}s wall");
     }
 }

@@ -63,8 +63,11 @@ public sealed record CharLmBenchConfig(RecurrentMode Cell, int Hidden, int Batch
 /// <param name="MicrosecondsPerToken">1e6 / tokens per second.</param>
 /// <param name="PplLastQuarter">exp(mean loss) over the last quarter of the measured minibatches (NaN for generate).</param>
 /// <param name="AllocatedBytesPerBatch">Managed bytes allocated (all threads) per measured minibatch (per token for generate).</param>
+/// <param name="CpuSeconds">Process CPU time (all threads) spent in the timed part: on a busy machine, wall time
+/// includes waiting for a core and CPU time does not.</param>
 public sealed record CharLmBenchResult(CharLmBenchConfig Config, int Vocab, long Tokens, double Seconds, double TokensPerSecond,
-    double FlopPerToken, double Gflops, double PctOfPeak, double MicrosecondsPerToken, double PplLastQuarter, double AllocatedBytesPerBatch);
+    double FlopPerToken, double Gflops, double PctOfPeak, double MicrosecondsPerToken, double PplLastQuarter, double AllocatedBytesPerBatch,
+    double CpuSeconds);
 
 /// <summary>Runs the char-LM throughput protocol.</summary>
 public static class CharLmBenchmark
@@ -153,6 +156,7 @@ public static class CharLmBenchmark
         for (int i = 0; i < measured.Length; i++) measured[i] = Next();
         var losses = new double[c.Batches];
 
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
         long t0 = Stopwatch.GetTimestamp();
         for (int i = 0; i < measured.Length; i++)
@@ -162,11 +166,12 @@ public static class CharLmBenchmark
         }
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         long alloc = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
 
         int last = Math.Max(1, c.Batches / 4);
         double meanLoss = losses.AsSpan(c.Batches - last).ToArray().Average();
         long tokens = (long)c.Batches * c.Batch * c.Steps;
-        return Result(c, vocab, tokens, seconds, peak, Math.Exp(meanLoss), (double)alloc / c.Batches);
+        return Result(c, vocab, tokens, seconds, peak, Math.Exp(meanLoss), (double)alloc / c.Batches, cpu);
     }
 
     private static IEnumerable<(bool NewEpoch, TokenBatch Batch)> Stream(int[] corpus, int batch, int steps, Rng rng)
@@ -203,20 +208,22 @@ public static class CharLmBenchmark
         }
         token = Generate((long)c.Warmup * c.Steps, token);
         long tokens = (long)c.Batches * c.Steps;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
         long t0 = Stopwatch.GetTimestamp();
         Generate(tokens, token);
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         long alloc = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
-        return Result(c, vocab, tokens, seconds, peak, double.NaN, (double)alloc / tokens);
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        return Result(c, vocab, tokens, seconds, peak, double.NaN, (double)alloc / tokens, cpu);
     }
 
-    private static CharLmBenchResult Result(CharLmBenchConfig c, int vocab, long tokens, double seconds, double peak, double ppl, double allocPerBatch)
+    private static CharLmBenchResult Result(CharLmBenchConfig c, int vocab, long tokens, double seconds, double peak, double ppl, double allocPerBatch, double cpu)
     {
         double perToken = FlopPerToken(c.Cell, vocab, c.Hidden, c.Mode);
         double tps = tokens / seconds;
         double gflops = perToken * tps / 1e9;
         return new CharLmBenchResult(c, vocab, tokens, seconds, tps, perToken, gflops, peak > 0 ? 100 * gflops / peak : double.NaN,
-            1e6 / tps, ppl, allocPerBatch);
+            1e6 / tps, ppl, allocPerBatch, cpu);
     }
 }

@@ -171,28 +171,7 @@ public sealed class FusedCharLm
             System.Numerics.Tensors.TensorPrimitives.Add(_wIhT.AsSpan(_tok[r] * G, G), _bias, _acts.AsSpan(r * G, G));
 
         _whhT.Pack(transposeB: true, _wHh, H);                                          // W_hhᵀ, once for T steps
-        ReadOnlySpan<float> bhn = _mode == RecurrentMode.Gru ? _bHh.AsSpan(2 * H, H) : default;
-        for (int s = 0; s < T; s++)
-        {
-            var hPrev = _hs.AsSpan(s * BH, BH);
-            var h = _hs.AsSpan((s + 1) * BH, BH);
-            var gates = _acts.AsSpan(s * B * G, B * G);                                 // [B, G]
-            switch (_mode)
-            {
-                case RecurrentMode.Lstm:
-                    Gemm.MultiplyPacked(B, hPrev, H, _whhT, gates, G, accumulate: true);     // += h_prev·W_hhᵀ
-                    LstmKernel.Forward(B, H, gates, hPrev, _cs.AsSpan(s * BH, BH), default, gates, h, _cs.AsSpan((s + 1) * BH, BH));
-                    break;
-                case RecurrentMode.Gru:
-                    Gemm.MultiplyPacked(B, hPrev, H, _whhT, _hg, G, accumulate: false);     // h_prev·W_hhᵀ, bias apart
-                    GruKernel.Forward(B, H, gates, _hg, bhn, hPrev, default, gates, _hn.AsSpan(s * BH, BH), h);
-                    break;
-                default:
-                    Gemm.MultiplyPacked(B, hPrev, H, _whhT, gates, G, accumulate: true);
-                    RnnKernel.Forward(B, H, _mode == RecurrentMode.RnnRelu, gates, hPrev, default, h);
-                    break;
-            }
-        }
+        RunTimeLoop(backward: false);
 
         // Head over all N outputs at once: logits = Y·W_outᵀ + b.                      // [N, V]
         Gemm.Multiply<float>(false, true, _n, V, H, _hs.AsSpan(BH, _n * H), _wOut, _logits, accumulate: false);
@@ -244,25 +223,7 @@ public sealed class FusedCharLm
         // Through time; the carried state is detached, so dh and dc start at zero.
         _whh.Pack(transposeB: false, _wHh, H);
         Array.Clear(_dh); Array.Clear(_dc);
-        for (int s = T - 1; s >= 0; s--)
-        {
-            ReadOnlySpan<float> dy = _dY.AsSpan(s * BH, BH);
-            var acts = _acts.AsSpan(s * B * G, B * G);
-            var dGs = _dG.AsSpan(s * B * G, B * G);
-            switch (_mode)
-            {
-                case RecurrentMode.Lstm:
-                    LstmKernel.Backward(B, H, acts, _cs.AsSpan(s * BH, BH), _cs.AsSpan((s + 1) * BH, BH), default, dy, _dh, _dc, dGs);
-                    break;
-                case RecurrentMode.Gru:
-                    GruKernel.Backward(B, H, acts, _hn.AsSpan(s * BH, BH), _hs.AsSpan(s * BH, BH), default, dy, _dh, dGs, _dGh.AsSpan(s * B * G, B * G));
-                    break;
-                default:
-                    RnnKernel.Backward(B, H, _mode == RecurrentMode.RnnRelu, _hs.AsSpan((s + 1) * BH, BH), default, dy, _dh, dGs);
-                    break;
-            }
-            if (s > 0) Gemm.MultiplyPacked(B, _dGh.AsSpan(s * B * G, B * G), G, _whh, _dh, H, accumulate: true);   // dh_prev += dG·W_hh
-        }
+        RunTimeLoop(backward: true);
 
         // Weight and bias gradients over all N rows.
         Gemm.Multiply<float>(true, false, G, H, N, _dGh, _hs.AsSpan(0, N * H), _gWhh, accumulate: false);      // dGhᵀ·H_prev
@@ -276,6 +237,97 @@ public sealed class FusedCharLm
         Array.Clear(_gBih); Array.Clear(_gBhh);
         Elementwise.SumRowsInto<float>(_dG, _gBih);
         Elementwise.SumRowsInto<float>(_dGh, _gBhh);
+    }
+
+    // ----- the time loops, split over batch rows -----
+    //
+    // Rows of a minibatch never interact inside the recurrence, so each thread runs a fixed block of rows
+    // through ALL T steps with no synchronisation between steps (only the read-only packed W_hh is shared).
+    // Every element is computed by the same operations whichever thread owns its row (the GEMM micro-kernel
+    // accumulates each element alone, the gate kernels are per element), so the result does not depend on the
+    // thread count.
+
+    /// <summary>Multiply-adds per step below which a block of rows is not given its own thread (tests lower it).</summary>
+    internal static long ParallelMinWork = 1_000_000;
+
+    private void RunTimeLoop(bool backward)
+    {
+        int parts = Math.Min(Parallelism.Threads, _b);
+        // A block of rows must be worth a wake-up: below ~1 MFLOP per step and thread, stay on one thread.
+        if ((long)_b * _g * _h < ParallelMinWork * parts) parts = 1;
+        var body = new TimeLoop(this, backward);
+        if (parts == 1) body.Run(0, 1);
+        else Parallelism.Run(parts, ref body);
+    }
+
+    private readonly struct TimeLoop(FusedCharLm owner, bool backward) : IParallelBody
+    {
+        public void Run(int part, int parts)
+        {
+            int b0 = (int)((long)owner._b * part / parts), b1 = (int)((long)owner._b * (part + 1) / parts);
+            if (b1 <= b0) return;
+            if (backward) owner.BackwardRows(b0, b1 - b0);
+            else owner.ForwardRows(b0, b1 - b0);
+        }
+    }
+
+    /// <summary>Forward through the T steps for rows [b0, b0+rows).</summary>
+    private void ForwardRows(int b0, int rows)
+    {
+        int T = _t, B = _b, H = _h, G = _g, BH = B * H, rH = rows * H, rG = rows * G;
+        ReadOnlySpan<float> bhn = _mode == RecurrentMode.Gru ? _bHh.AsSpan(2 * H, H) : default;
+        var hg = _hg is null ? default : _hg.AsSpan(b0 * G, rG);                           // [rows, G] GRU scratch
+        for (int s = 0; s < T; s++)
+        {
+            int hOff = s * BH + b0 * H;                                                 // rows of h_{s-1} (slot s)
+            var hPrev = _hs.AsSpan(hOff, rH);
+            var h = _hs.AsSpan(hOff + BH, rH);
+            var gates = _acts.AsSpan((s * B + b0) * G, rG);                             // [rows, G]
+            switch (_mode)
+            {
+                case RecurrentMode.Lstm:
+                    StepGemm.MultiplyPacked(rows, hPrev, H, _whhT, gates, G, accumulate: true);  // += h_prev·W_hhᵀ
+                    LstmKernel.Forward(rows, H, gates, hPrev, _cs.AsSpan(hOff, rH), default, gates, h, _cs.AsSpan(hOff + BH, rH));
+                    break;
+                case RecurrentMode.Gru:
+                    StepGemm.MultiplyPacked(rows, hPrev, H, _whhT, hg, G, accumulate: false);    // h_prev·W_hhᵀ, bias apart
+                    GruKernel.Forward(rows, H, gates, hg, bhn, hPrev, default, gates, _hn.AsSpan(s * BH + b0 * H, rH), h);
+                    break;
+                default:
+                    StepGemm.MultiplyPacked(rows, hPrev, H, _whhT, gates, G, accumulate: true);
+                    RnnKernel.Forward(rows, H, _mode == RecurrentMode.RnnRelu, gates, hPrev, default, h);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Backward through the T steps for rows [b0, b0+rows): gate gradients and the carried dh (dc).</summary>
+    private void BackwardRows(int b0, int rows)
+    {
+        int T = _t, B = _b, H = _h, G = _g, BH = B * H, rH = rows * H, rG = rows * G;
+        var dh = _dh.AsSpan(b0 * H, rH);
+        var dc = _dc.AsSpan(b0 * H, rH);
+        for (int s = T - 1; s >= 0; s--)
+        {
+            int hOff = s * BH + b0 * H;
+            ReadOnlySpan<float> dy = _dY.AsSpan(hOff, rH);                              // _dY is [T, B, H] too
+            var acts = _acts.AsSpan((s * B + b0) * G, rG);
+            var dGs = _dG.AsSpan((s * B + b0) * G, rG);
+            var dGh = _dGh.AsSpan((s * B + b0) * G, rG);
+            switch (_mode)
+            {
+                case RecurrentMode.Lstm:
+                    LstmKernel.Backward(rows, H, acts, _cs.AsSpan(hOff, rH), _cs.AsSpan(hOff + BH, rH), default, dy, dh, dc, dGs);
+                    break;
+                case RecurrentMode.Gru:
+                    GruKernel.Backward(rows, H, acts, _hn.AsSpan(hOff, rH), _hs.AsSpan(hOff, rH), default, dy, dh, dGs, dGh);
+                    break;
+                default:
+                    RnnKernel.Backward(rows, H, _mode == RecurrentMode.RnnRelu, _hs.AsSpan(hOff + BH, rH), default, dy, dh, dGs);
+                    break;
+            }
+            if (s > 0) StepGemm.MultiplyPacked(rows, dGh, G, _whh, dh, H, accumulate: true);   // dh_prev += dG·W_hh
+        }
     }
 
     /// <summary>clip_grad_norm_ then SGD, fused: the same float operations as GradClip.ClipGradNorm

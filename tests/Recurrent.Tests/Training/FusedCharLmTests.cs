@@ -71,23 +71,45 @@ public class FusedCharLmTests
         Assert.Equal(Flat(rnnB, headB), Flat(rnnA, headA));                            // inference never updates
     }
 
-    [Fact]
-    public void ResultsAreIdenticalForTheSameThreadCountAndSeed()
+    [Theory]
+    [InlineData(RecurrentMode.RnnTanh)]
+    [InlineData(RecurrentMode.Gru)]
+    [InlineData(RecurrentMode.Lstm)]
+    public void ResultsAreBitIdenticalAcrossRunsAndThreadCounts(RecurrentMode mode)
     {
-        float[] Run()
+        (float[] Params, float[] Grads) Run(int threads)
         {
-            var (rnn, head) = Model(RecurrentMode.Lstm, 11, 40, 2);
-            var step = new FusedCharLm(rnn, head, 13, 9);
-            var data = new Rng(4);
-            for (int s = 0; s < 3; s++)
+            int saved = Parallelism.Threads;
+            long savedWork = FusedCharLm.ParallelMinWork;
+            Parallelism.Threads = threads;
+            FusedCharLm.ParallelMinWork = 0;                                            // split even these tiny rows
+            try
             {
-                var x = new int[13 * 9]; var y = new int[13 * 9];
-                for (int i = 0; i < x.Length; i++) { x[i] = data.NextInt(11); y[i] = data.NextInt(11); }
-                step.TrainStep(x, y, 1, 1);
+                var (rnn, head) = Model(mode, 11, 40, 2);
+                var step = new FusedCharLm(rnn, head, 13, 9);
+                var data = new Rng(4);
+                for (int s = 0; s < 3; s++)
+                {
+                    var x = new int[13 * 9]; var y = new int[13 * 9];
+                    for (int i = 0; i < x.Length; i++) { x[i] = data.NextInt(11); y[i] = data.NextInt(11); }
+                    step.TrainStep(x, y, 1, 1);
+                    step.InferStep(x, y);
+                }
+                return (Flat(rnn, head), step.Gradients.SelectMany(g => g).ToArray());
             }
-            return Flat(rnn, head);
+            finally
+            {
+                Parallelism.Threads = saved;
+                FusedCharLm.ParallelMinWork = savedWork;
+            }
         }
-        Assert.Equal(Run(), Run());
+        var one = Run(1);
+        Assert.Equal(one.Params, Run(1).Params);
+        var two = Run(2);
+        var three = Run(3);
+        Assert.Equal(one.Params, two.Params);
+        Assert.Equal(one.Grads, two.Grads);
+        Assert.Equal(one.Params, three.Params);
     }
 
     [Theory]
