@@ -20,6 +20,8 @@ public static class CliApp
         root.Subcommands.Add(GenerateCommand.Create(ctx));
         root.Subcommands.Add(RunCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));
+        root.Subcommands.Add(ForecastCommand.Create(ctx));
+        root.Subcommands.Add(ClassifyCommand.Create(ctx));
         return root;
     }
 

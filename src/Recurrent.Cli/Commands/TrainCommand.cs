@@ -13,13 +13,11 @@ public static class TrainCommand
         // Subcommands, one line each:
         // train.Subcommands.Add(TrainLmCommand.Create(ctx));
         train.Subcommands.Add(TrainLmCommand.Create(ctx));
+        train.Subcommands.Add(TrainForecastCommand.Create(ctx));
+        train.Subcommands.Add(TrainClassifyCommand.Create(ctx));
 
-        // Without a subcommand: usage (to be replaced by the embedded sine forecaster).
-        train.SetAction(parse =>
-        {
-            CliApp.WriteHelp(parse, ctx.Error);
-            return ExitCodes.Usage;
-        });
+        // Without a subcommand: the forecaster on the built-in noisy sine (the README's main job).
+        TrainForecastCommand.ConfigureSineDefault(train, ctx);
         return train;
     }
 }

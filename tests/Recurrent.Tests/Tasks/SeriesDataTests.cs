@@ -81,20 +81,28 @@ public class SeriesDataTests
         // the k-step forecast only depends on values up to the origin.
         float[] series = [1, 2, 3, 4, 5, 6, 7, 8];
         WindowPredictor mean = (x, m) => Enumerable.Range(0, m).Select(i => x.Skip(i * 2).Take(2).Average()).ToArray();
-        var f = RecursiveForecast.FromOrigins(series, [3], lookback: 2, horizon: 1, steps: 3, mean);
+        var f = RecursiveForecast.FromOrigins(series, 1, [3], lookback: 2, horizon: 1, steps: 3, mean);
         // window (3,4) → 3.5; (4, 3.5) → 3.75; (3.5, 3.75) → 3.625
         Assert.Equal(new float[] { 3.5f, 3.75f, 3.625f }, f[0]);
 
         // A horizon-2 model that returns (last+1, last+2): recursion in chunks of two.
         WindowPredictor step = (x, m) => Enumerable.Range(0, m).SelectMany(i => new[] { x[i * 2 + 1] + 1, x[i * 2 + 1] + 2 }).ToArray();
-        var g = RecursiveForecast.FromOrigins(series, [1], 2, 2, 5, step);
+        var g = RecursiveForecast.FromOrigins(series, 1, [1], 2, 2, 5, step);
         Assert.Equal(new float[] { 3, 4, 5, 6, 7 }, g[0]);
 
-        var ks = RecursiveForecast.KStepAhead(series, 6, 8, 2, 2, [1, 4], step);
+        var ks = RecursiveForecast.KStepAhead(series, 1, 6, 8, 2, 2, [1, 4], step);
         Assert.Equal([6, 7], ks[1].Targets);
         Assert.Equal(new float[] { 7, 8 }, ks[1].Forecasts);   // exact for the linear series
         Assert.Equal([6, 7], ks[4].Targets);                  // origins 2 and 3
         Assert.Equal(new float[] { 7, 8 }, ks[4].Forecasts);
+
+        // Two features: only steps within the horizon, from one direct call.
+        float[] two = [1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0];
+        WindowPredictor direct = (x, m) => Enumerable.Range(0, m).SelectMany(i => new[] { x[i * 4 + 2] + 1, x[i * 4 + 2] + 2 }).ToArray();
+        var d = RecursiveForecast.KStepAhead(two, 2, 4, 6, 2, 2, [1, 2, 4], direct);
+        Assert.Equal([1, 2], d.Keys.OrderBy(k => k));
+        Assert.Equal(new float[] { 5, 6 }, d[2].Forecasts);
+        Assert.Throws<ArgumentException>(() => RecursiveForecast.FromOrigins(two, 2, [3], 2, 2, 3, direct));
     }
 
     [Fact]
