@@ -12,17 +12,18 @@ public sealed record GemmShape(string Name, bool TransposeA, bool TransposeB, in
 
     public override string ToString() => Name;
 
-    /// <summary>Square 1024³, the two per-time-step recurrent products h·W_hhᵀ (B = 32; H = 256 and 512,
-    /// 4H gate columns), plainly and with W_hh pre-packed, and the weight gradient dW_hh = dGatesᵀ·H over
-    /// T·B = 2048 rows (H = 256).</summary>
+    /// <summary>Square 1024³; the two per-time-step recurrent products h·W_hhᵀ, [B×H]·[H×4H] with B = 32 and
+    /// H = 256 or 512 (named m×k×n), plainly and with W_hh pre-packed; and the weight gradient
+    /// dW_hh = dGatesᵀ·H, [4H×T·B]·[T·B×H] with H = 256, T·B = 2048 (named m×n×k). Names stay within the
+    /// 20 characters BenchmarkDotNet prints.</summary>
     public static readonly GemmShape[] All =
     [
-        new("square 1024x1024x1024 A.B", false, false, 1024, 1024, 1024, false),
-        new("step [32x256].[256x1024] A.Bt", false, true, 32, 1024, 256, false),
-        new("step [32x256].[256x1024] A.Bt packed", false, true, 32, 1024, 256, true),
-        new("step [32x512].[512x2048] A.Bt", false, true, 32, 2048, 512, false),
-        new("step [32x512].[512x2048] A.Bt packed", false, true, 32, 2048, 512, true),
-        new("dW [1024x2048].[2048x256] At.B", true, false, 1024, 256, 2048, false),
+        new("1024^3 A.B", false, false, 1024, 1024, 1024, false),
+        new("32x256x1024 A.Bt", false, true, 32, 1024, 256, false),
+        new("32x256x1024 packed", false, true, 32, 1024, 256, true),
+        new("32x512x2048 A.Bt", false, true, 32, 2048, 512, false),
+        new("32x512x2048 packed", false, true, 32, 2048, 512, true),
+        new("dW 1024x256x2048", true, false, 1024, 256, 2048, false),
     ];
 }
 

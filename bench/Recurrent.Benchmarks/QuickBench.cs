@@ -23,6 +23,7 @@ public static class QuickBench
         Console.WriteLine($"date    {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine {CpuInfo.Describe()}");
         Console.WriteLine($"kernel  {GemmF32.Active}, threads {threads}");
+        if (File.Exists("/proc/loadavg")) Console.WriteLine($"load    {File.ReadAllText("/proc/loadavg").Trim()} (/proc/loadavg: other processes compete for the cores)");
         // 1 s of 10 ms slices, best slice: robust to other processes taking the core for a while.
         double peak1 = FmaPeak.MeasureGflops(1, seconds: 1);
         double peakN = threads > 1 ? FmaPeak.MeasureGflops(threads, seconds: 1) : peak1;
@@ -32,7 +33,7 @@ public static class QuickBench
         double micro = MicroKernelGflops();
         Console.WriteLine($"micro-kernel alone (packed panels in L1): {micro:F1} GFLOP/s = {100 * micro / peak1:F0}% of 1-core peak");
         Console.WriteLine();
-        Console.WriteLine($"{"shape",-40} {"time",10} {"GFLOP/s",8} {"% 1-core peak",14}" + (threads > 1 ? $" {"% " + threads + "-thread peak",16}" : "") + $" {"GFLOP/s/cpu-s",12} {"% peak",10}");
+        Console.WriteLine($"{"shape",-20} {"time",10} {"GFLOP/s",8} {"% 1-core peak",14}" + (threads > 1 ? $" {"% " + threads + "-thread peak",16}" : "") + $" {"GFLOP/s/cpu-s",12} {"% peak",10}");
         foreach (var shape in GemmShape.All)
         {
             var c = new GemmCase(shape);
@@ -42,7 +43,7 @@ public static class QuickBench
             double gflops = shape.Flops / wall / 1e9;
             // CPU time is summed over threads, so this is the rate per busy core.
             double perCpu = shape.Flops / cpu / 1e9;
-            Console.WriteLine($"{shape.Name,-40} {wall * 1e3,8:F3}ms {gflops,8:F1} {100 * gflops / peak1,13:F0}%" +
+            Console.WriteLine($"{shape.Name,-20} {wall * 1e3,8:F3}ms {gflops,8:F1} {100 * gflops / peak1,13:F0}%" +
                 (threads > 1 ? $" {100 * gflops / peakN,15:F0}%" : "") + $" {perCpu,12:F1} {100 * perCpu / peak1,10:F0}%");
         }
         return 0;
