@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(ctx));
         root.Subcommands.Add(ForecastCommand.Create(ctx));
         root.Subcommands.Add(ClassifyCommand.Create(ctx));
+        root.Subcommands.Add(DiagnoseCommand.Create(ctx));
         return root;
     }
 

@@ -15,6 +15,8 @@ public static class TrainCommand
         train.Subcommands.Add(TrainLmCommand.Create(ctx));
         train.Subcommands.Add(TrainForecastCommand.Create(ctx));
         train.Subcommands.Add(TrainClassifyCommand.Create(ctx));
+        train.Subcommands.Add(TrainLongMemoryCommand.Create(ctx, Recurrent.Training.LongMemory.LongMemoryTask.Adding));
+        train.Subcommands.Add(TrainLongMemoryCommand.Create(ctx, Recurrent.Training.LongMemory.LongMemoryTask.Copy));
 
         // Without a subcommand: the forecaster on the built-in noisy sine (the README's main job).
         TrainForecastCommand.ConfigureSineDefault(train, ctx);

@@ -1,0 +1,47 @@
+// The settings of one long-memory run, with the defaults of the lessons' experiments
+// (Adam 1e-3, H = 128, batch 64, clip 1, a fixed test set of 1,000 sequences).
+using Recurrent.Nn;
+
+namespace Recurrent.Training.LongMemory;
+
+/// <summary>Settings of <see cref="LongMemoryTrainer"/>. <see cref="Validate"/> names the first bad setting.</summary>
+public sealed record LongMemoryOptions
+{
+    public LongMemoryTask Task { get; init; } = LongMemoryTask.Adding;
+    public RecurrentMode Mode { get; init; } = RecurrentMode.Lstm;
+    /// <summary>T: the adding problem's sequence length, or the copy task's number of blanks.</summary>
+    public int Length { get; init; } = 100;
+    public int HiddenSize { get; init; } = 128;
+    public int NumLayers { get; init; } = 1;
+    public int BatchSize { get; init; } = 64;
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Max global gradient norm; 0 turns clipping off (the norm is still measured).</summary>
+    public double Clip { get; init; } = 1.0;
+    /// <summary>LSTM forget-gate bias added at initialisation (0 = PyTorch's init, 1 = Keras' unit_forget_bias).</summary>
+    public double ForgetBias { get; init; }
+    public ulong Seed { get; init; } = 42;
+    public int TrainSteps { get; init; } = 3000;
+    /// <summary>Evaluate on the test set every this many steps (and after the last step).</summary>
+    public int EvalEvery { get; init; } = 100;
+    /// <summary>Sequences in the fixed test set (drawn from the seed, the same for every cell).</summary>
+    public int TestSize { get; init; } = 1000;
+
+    /// <summary>Checks every setting.</summary>
+    /// <exception cref="ArgumentException">The message names the setting and its valid range.</exception>
+    public void Validate()
+    {
+        int min = Task.MinLength();
+        if (Length < min) throw new ArgumentException($"length must be at least {min} for the {Task.Name()} task (got {Length}).");
+        if (Length > 100_000) throw new ArgumentException($"length {Length} is too large (at most 100000).");
+        if (HiddenSize < 1) throw new ArgumentException($"hidden size must be at least 1 (got {HiddenSize}).");
+        if (NumLayers < 1) throw new ArgumentException($"layers must be at least 1 (got {NumLayers}).");
+        if (BatchSize < 1) throw new ArgumentException($"batch size must be at least 1 (got {BatchSize}).");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentException($"learning rate must be a positive number (got {LearningRate}).");
+        if (!(Clip >= 0) || !double.IsFinite(Clip)) throw new ArgumentException($"clip must be a number ≥ 0, 0 = off (got {Clip}).");
+        if (!double.IsFinite(ForgetBias)) throw new ArgumentException($"forget bias must be a finite number (got {ForgetBias}).");
+        if (ForgetBias != 0 && Mode != RecurrentMode.Lstm) throw new ArgumentException($"forget bias applies to the LSTM only (cell is {Mode.DisplayName()}).");
+        if (TrainSteps < 0) throw new ArgumentException($"train steps must be ≥ 0 (got {TrainSteps}).");
+        if (EvalEvery < 1) throw new ArgumentException($"eval-every must be at least 1 (got {EvalEvery}).");
+        if (TestSize < 1) throw new ArgumentException($"test size must be at least 1 (got {TestSize}).");
+    }
+}
