@@ -2,10 +2,12 @@
 //   BenchmarkDotNet: dotnet run -c Release --project bench/Recurrent.Benchmarks -- --filter '*'
 //   quick report:    dotnet run -c Release --project bench/Recurrent.Benchmarks -- quick [--threads N]
 //   recurrent step:  dotnet run -c Release --project bench/Recurrent.Benchmarks -- layer [--mode lstm] [--threads N]
+//   gate kernels:    dotnet run -c Release --project bench/Recurrent.Benchmarks -- gates   (BenchmarkDotNet: --filter '*GateKernel*')
 using BenchmarkDotNet.Running;
 using Recurrent.Benchmarks;
 
 if (args.Length > 0 && args[0] == "quick") return QuickBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "layer") return LayerBench.Run(args[1..]);
+if (args.Length > 0 && args[0] == "gates") return GateKernelQuick.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
