@@ -138,13 +138,17 @@ public static class TrainLmCommand
         string? lastSaved = File.Exists(Path.Combine(outDir, LanguageModelRun.LastDir, "trainer.json"))
             ? $"{Path.Combine(outDir, LanguageModelRun.LastDir)} (epoch {trainer.State.CompletedEpochs})" : null;
         int currentEpoch = -1;
+        Directory.CreateDirectory(outDir);
+        // steps.csv: loss and gradient norm (before clipping) of every step, appended across --resume;
+        // spikes and divergence show here, not in the epoch means.
+        using var stepLog = OpenStepLog(outDir, append: trainer.State.CompletedEpochs > 0 || trainer.State.InsideEpoch);
         trainer.OnStep = s =>
         {
             if (s.Epoch != currentEpoch) { progress.Start($"epoch {s.Epoch}/{totalEpochs}", s.StepsInEpoch); currentEpoch = s.Epoch; }
             if (ctx.ErrorIsTerminal)
                 progress.Update(s.Step, $"loss {s.Loss:F3} ppl {Math.Exp(s.Loss):F2} {s.TokensPerSecond:N0} tok/s");
+            stepLog.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Epoch},{s.Step},{s.Loss:R},{s.GradNorm:R},{s.TokensPerSecond:F1}"));
         };
-        Directory.CreateDirectory(outDir);
         var wall = System.Diagnostics.Stopwatch.StartNew();
         int startEpochs = trainer.State.CompletedEpochs;
 
@@ -157,6 +161,8 @@ public static class TrainLmCommand
             }
             catch (TrainingDivergedException ex)
             {
+                stepLog.WriteLine($"{ex.Epoch},{ex.Step},nan,nan,");
+                stepLog.Flush();
                 progress.Finish();
                 run.WriteMetrics(outDir);
                 string kept = lastSaved is null
@@ -186,6 +192,7 @@ public static class TrainLmCommand
                 progress.Message($"epoch {m.Epoch}/{totalEpochs}  train ppl {m.TrainPerplexity:F3} ({m.TrainBits:F3} {bits}){val}  {m.TokensPerSecond:N0} tok/s  {m.Seconds:F1}s{eta}");
             }
             run.WriteMetrics(outDir);
+            stepLog.Flush();
             WriteCurve(run, outDir);
             if (isBest) run.SaveBest(outDir);
             if (m.Epoch % saveEvery == 0 || end)
@@ -205,6 +212,15 @@ public static class TrainLmCommand
         progress.Finish($"done: {outDir} (best/: epoch {trainer.State.BestEpoch}, last/: epoch {trainer.State.CompletedEpochs})");
         ctx.Out.WriteLine(run.MetricsJson().ToJsonString(ConfigJson.Indented));
         return ExitCodes.Ok;
+    }
+
+    private static StreamWriter OpenStepLog(string outDir, bool append)
+    {
+        string path = Path.Combine(outDir, "steps.csv");
+        bool header = !append || !File.Exists(path);
+        var w = new StreamWriter(path, append && File.Exists(path)) { AutoFlush = false };
+        if (header) w.WriteLine("epoch,step,loss,grad_norm,tokens_per_second");
+        return w;
     }
 
     private static string Describe(LanguageModelRun run)
