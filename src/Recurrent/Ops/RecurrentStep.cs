@@ -47,10 +47,16 @@ internal static class RecurrentStep<T> where T : unmanaged, IFloatingPointIeee75
         }
     }
 
-    // y[b, g] (+)= Σ_i x[b, i]·W[g, i] for W [G, K] row-major: a dot product per output, which reads W
-    // once per row of x without transposing or packing it (allocation-free; the generation case has B = 1).
+    // y[b, g] (+)= Σ_i x[b, i]·W[g, i] for W [G, K] row-major. One row (generation): a dot product per
+    // output reads W once without packing it (measured faster than the GEMM at B = 1). Several rows: the
+    // float GEMM, which packs Wᵀ into reused per-thread buffers (no allocation) and wins from B = 2 on.
     private static void MultiplyTransposed(int rows, int outputs, int k, ReadOnlySpan<T> x, ReadOnlySpan<T> w, Span<T> y, bool accumulate = false)
     {
+        if (rows > 1 && typeof(T) == typeof(float))
+        {
+            Gemm.Multiply(false, true, rows, outputs, k, x, w, y, accumulate);
+            return;
+        }
         for (int b = 0; b < rows; b++)
         {
             var xr = x.Slice(b * k, k);
