@@ -56,9 +56,11 @@ internal static unsafe class StepGemm
             {
                 int cols = Math.Min(NR, n - jr);
                 float* bPanel = bBlock + (nint)jr * kc;
-                for (int ir = 0; ir < m; ir += MR)
+                for (int ir = 0, rows; ir < m; ir += rows)
                 {
-                    int rows = Math.Min(MR, m - ir);
+                    // Balanced tail: 32 rows as 6+6+6+6+4+4, not …+6+2 (a 2-row tile has too few accumulators to hide FMA latency).
+                    int left = m - ir;
+                    rows = left >= 2 * MR || left == MR ? MR : left > MR ? (left + 1) / 2 : left;
                     float* aRows = a + (nint)ir * lda + pc;
                     float* cTile = c + (nint)ir * ldc + jr;
                     if (cols == NR) Run(rows, kc, aRows, lda, bPanel, cTile, ldc, add);
