@@ -40,6 +40,9 @@ public sealed class FusedCharLm
     private readonly float[] _logits;           // [N, V] logits, then d loss / d logits
     private readonly PackedMatrix _whhT;        // op(B) = W_hhᵀ [H×G] for h·W_hhᵀ
     private readonly PackedMatrix _whh;         // op(B) = W_hh [G×H] for dG·W_hh
+    private readonly PackedMatrix _woutT;       // op(B) = W_outᵀ [H×V] for the logits
+    private readonly PackedMatrix _wout;        // op(B) = W_out [V×H] for dY = dlogits·W_out
+    private readonly double[] _rowLoss;         // [N] per-token loss, summed in row order (thread-count independent)
 
     // Backward workspaces and gradients.
     private readonly float[] _dY;               // [N, H] d loss / d outputs
@@ -81,6 +84,9 @@ public sealed class FusedCharLm
         _logits = new float[N * V];
         _whhT = new PackedMatrix(H, G);
         _whh = new PackedMatrix(G, H);
+        _woutT = new PackedMatrix(H, V);
+        _wout = new PackedMatrix(V, H);
+        _rowLoss = new double[N];
         _dY = new float[N * H];
         _dG = new float[_acts.Length];
         _dGh = _mode == RecurrentMode.Gru ? new float[_acts.Length] : _dG;
@@ -167,38 +173,86 @@ public sealed class FusedCharLm
         _bIh.CopyTo(_bias, 0);
         int folded = _mode == RecurrentMode.Gru ? 2 * H : G;                            // GRU: b_hn inside r⊙(·)
         System.Numerics.Tensors.TensorPrimitives.Add(_bias.AsSpan(0, folded), _bHh.AsSpan(0, folded), _bias.AsSpan(0, folded));
-        for (int r = 0; r < _n; r++)
-            System.Numerics.Tensors.TensorPrimitives.Add(_wIhT.AsSpan(_tok[r] * G, G), _bias, _acts.AsSpan(r * G, G));
+        RunRows(RowWork.Gather, (long)G);
 
         _whhT.Pack(transposeB: true, _wHh, H);                                          // W_hhᵀ, once for T steps
         RunTimeLoop(backward: false);
-
-        // Head over all N outputs at once: logits = Y·W_outᵀ + b.                      // [N, V]
-        Gemm.Multiply<float>(false, true, _n, V, H, _hs.AsSpan(BH, _n * H), _wOut, _logits, accumulate: false);
-        Elementwise.AddRowToEach<float>(_logits, _bOut);
     }
 
-    /// <summary>Mean cross-entropy over the N rows; with <paramref name="withGradient"/> the logits are replaced
-    /// by <c>(softmax − onehot(target)) / N</c>.</summary>
+    /// <summary>The head over all N outputs (<c>logits = Y·W_outᵀ + b</c>) and the mean cross-entropy; with
+    /// <paramref name="withGradient"/> the logits are replaced by <c>(softmax − onehot(target)) / N</c>.</summary>
     private double LossAndLogitGradient(bool withGradient)
     {
-        int V = _v;
+        _woutT.Pack(transposeB: true, _wOut, _h);
+        RunRows(withGradient ? RowWork.HeadWithGradient : RowWork.Head, (long)_h * _v);
         double total = 0;
+        foreach (double l in _rowLoss) total += l;
+        return total / _n;
+    }
+
+    /// <summary>Logits, loss and (optionally) d loss / d logits for rows [r0, r0+rows) of the N outputs.</summary>
+    private void HeadRows(int r0, int rows, bool withGradient)
+    {
+        int V = _v, H = _h, BH = _b * _h;
+        var logits = _logits.AsSpan(r0 * V, rows * V);                                  // [rows, V]
+        StepGemm.MultiplyPacked(rows, _hs.AsSpan(BH + r0 * H, rows * H), H, _woutT, logits, V, accumulate: false);
         float invN = 1f / _n;
-        for (int r = 0; r < _n; r++)
+        for (int r = r0; r < r0 + rows; r++)
         {
             var row = _logits.AsSpan(r * V, V);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, _bOut, row);
             float max = System.Numerics.Tensors.TensorPrimitives.Max(row);
-            float sum = 0;
-            for (int j = 0; j < V; j++) sum += MathF.Exp(row[j] - max);
-            float logZ = max + MathF.Log(sum);
             int t = _tgt[r];
-            total += logZ - row[t];
+            float target = row[t], sum = 0;
+            for (int j = 0; j < V; j++)
+            {
+                float e = MathF.Exp(row[j] - max);                                      // one exp per logit
+                if (withGradient) row[j] = e;
+                sum += e;
+            }
+            _rowLoss[r] = max + MathF.Log(sum) - target;                                // −log softmax[target]
             if (!withGradient) continue;
-            for (int j = 0; j < V; j++) row[j] = MathF.Exp(row[j] - logZ) * invN;
+            float scale = invN / sum;
+            for (int j = 0; j < V; j++) row[j] *= scale;
             row[t] -= invN;
         }
-        return total / _n;
+    }
+
+    // ----- work split over the N = T·B token rows (input gather, head, head backward) -----
+
+    private enum RowWork { Gather, Head, HeadWithGradient, HeadBackward }
+
+    private void RunRows(RowWork work, long workPerRow)
+    {
+        int parts = Math.Min(Parallelism.Threads, _n);
+        if (_n * workPerRow < ParallelMinWork * parts) parts = 1;
+        var body = new RowsLoop(this, work);
+        if (parts == 1) body.Run(0, 1);
+        else Parallelism.Run(parts, ref body);
+    }
+
+    private readonly struct RowsLoop(FusedCharLm owner, RowWork work) : IParallelBody
+    {
+        public void Run(int part, int parts)
+        {
+            int r0 = (int)((long)owner._n * part / parts), r1 = (int)((long)owner._n * (part + 1) / parts);
+            if (r1 <= r0) return;
+            int rows = r1 - r0;
+            switch (work)
+            {
+                case RowWork.Gather:                                                    // one-hot x·W_ihᵀ + bias = a row of W_ihᵀ + bias
+                    int G = owner._g;
+                    for (int r = r0; r < r1; r++)
+                        System.Numerics.Tensors.TensorPrimitives.Add(owner._wIhT.AsSpan(owner._tok[r] * G, G), owner._bias, owner._acts.AsSpan(r * G, G));
+                    break;
+                case RowWork.Head: owner.HeadRows(r0, rows, withGradient: false); break;
+                case RowWork.HeadWithGradient: owner.HeadRows(r0, rows, withGradient: true); break;
+                case RowWork.HeadBackward:                                              // dY = dlogits·W_out
+                    int V = owner._v, H = owner._h;
+                    StepGemm.MultiplyPacked(rows, owner._logits.AsSpan(r0 * V, rows * V), V, owner._wout, owner._dY.AsSpan(r0 * H, rows * H), H, accumulate: false);
+                    break;
+            }
+        }
     }
 
     private void CarryState()
@@ -218,7 +272,8 @@ public sealed class FusedCharLm
         Gemm.Multiply<float>(true, false, V, H, N, _logits, y, _gWout, accumulate: false);
         Array.Clear(_gBout);
         Elementwise.SumRowsInto<float>(_logits, _gBout);
-        Gemm.Multiply<float>(false, false, N, H, V, _logits, _wOut, _dY, accumulate: false);
+        _wout.Pack(transposeB: false, _wOut, H);
+        RunRows(RowWork.HeadBackward, (long)H * V);
 
         // Through time; the carried state is detached, so dh and dc start at zero.
         _whh.Pack(transposeB: false, _wHh, H);
