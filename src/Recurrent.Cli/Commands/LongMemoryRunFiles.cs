@@ -43,6 +43,7 @@ internal static class LongMemoryRunFiles
         metrics["steps_to_solve"] = run.StepsToSolve;
         metrics["best_test_loss"] = run.Evaluations.Select(e => e.TestLoss).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
         metrics["seconds"] = Math.Round(run.Seconds, 2);
+        metrics["cpu_seconds"] = Math.Round(run.CpuSeconds, 2);
         metrics["steps_per_second"] = run.Seconds > 0 ? Math.Round(f.Step / run.Seconds, 3) : null;
         LessonFiles.WriteJson(Path.Combine(dir, "metrics.json"), metrics);
 

@@ -24,6 +24,7 @@ public class LessonsCliTests
         Assert.Equal(1.0 / 6, m.GetProperty("baseline_mse").GetDouble(), 12);
         Assert.Equal(JsonValueKind.Null, m.GetProperty("steps_to_solve").ValueKind);
         Assert.Equal(1.0, m.GetProperty("forget_bias").GetDouble());
+        Assert.True(m.GetProperty("cpu_seconds").GetDouble() >= 0);
         Assert.Equal(m.GetProperty("test_mse").GetDouble(), JsonDocument.Parse(r.Stdout).RootElement.GetProperty("test_mse").GetDouble());
         foreach (var f in new[] { "config.json", "model.safetensors", "metrics.csv", "steps.csv", "loss.svg" })
             Assert.True(File.Exists(Path.Combine(dir, f)), f);

@@ -30,9 +30,10 @@ public sealed record LongMemoryEvaluation(int Step, double TrainLoss, double Tes
 /// <param name="StepGradNorms">Global gradient norm before clipping of every step.</param>
 /// <param name="StepsToSolve">The first evaluation step with test MSE below 0.01 (adding) or recall accuracy above 99% (copy); null if none.</param>
 /// <param name="Seconds">Wall-clock seconds of the whole run (training and evaluations).</param>
+/// <param name="CpuSeconds">CPU seconds of the process over the run (on a shared machine a steadier measure of cost than wall time).</param>
 /// <param name="Completed">False when training was cancelled before <see cref="LongMemoryOptions.TrainSteps"/>.</param>
 public sealed record LongMemoryRun(LongMemoryOptions Options, LongMemoryModel<float> Model, IReadOnlyList<LongMemoryEvaluation> Evaluations,
-    IReadOnlyList<double> StepLosses, IReadOnlyList<double> StepGradNorms, int? StepsToSolve, double Seconds, bool Completed)
+    IReadOnlyList<double> StepLosses, IReadOnlyList<double> StepGradNorms, int? StepsToSolve, double Seconds, double CpuSeconds, bool Completed)
 {
     /// <summary>The last evaluation (after the last step done).</summary>
     public LongMemoryEvaluation Final => Evaluations[^1];
@@ -68,6 +69,7 @@ public static class LongMemoryTrainer
         ArgumentNullException.ThrowIfNull(o);
         o.Validate();
         var clock = Stopwatch.StartNew();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var model = new LongMemoryModel<float>(o.Task, o.Mode, o.HiddenSize, new Rng(o.Seed), o.NumLayers, o.ForgetBias);
         var parameters = model.Parameters().ToList();
         var optimizer = new Adam<float>(parameters, o.LearningRate);
@@ -110,7 +112,8 @@ public static class LongMemoryTrainer
             if (step % o.EvalEvery == 0 || step == o.TrainSteps) Evaluate(step);
         }
         if (!completed && lastEval != losses.Count) Evaluate(losses.Count);
-        return new LongMemoryRun(o, model, evaluations, losses, norms, solvedAt, clock.Elapsed.TotalSeconds, completed);
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+        return new LongMemoryRun(o, model, evaluations, losses, norms, solvedAt, clock.Elapsed.TotalSeconds, cpu, completed);
     }
 
     /// <summary>True when an evaluation meets the task's "solved" threshold.</summary>

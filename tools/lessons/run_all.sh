@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Regenerates every number and plot in docs/lessons.md:
+#
+#     tools/lessons/run_all.sh                 # everything (hours on a 2-core machine; see docs/lessons.md)
+#     tools/lessons/run_all.sh adding docs     # only some sections
+#
+# Sections, in the order they run: gradients adding trained copy lm docs.
+# Runs go to runs/lessons/ (git-ignored). A finished run (marked by DIR.done) is skipped, so an
+# interrupted invocation continues where it stopped; FORCE=1 reruns everything.
+# The Time Machine is read from ../shared/data (never copied here); without it the lm section says so and is skipped.
+# Knobs (environment): LENGTHS="100 50 200 400" STEPS=3000 COPY_LENGTHS="50" LM_EPOCHS=20 SEED=42 REBUILD=1
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+RUNS=${RUNS:-runs/lessons}
+LENGTHS=${LENGTHS:-"100 50 200 400"}
+STEPS=${STEPS:-3000}
+COPY_LENGTHS=${COPY_LENGTHS:-"50"}
+LM_EPOCHS=${LM_EPOCHS:-20}
+SEED=${SEED:-42}
+FORCE=${FORCE:-0}
+TEXT=../shared/data/timemachine.txt
+SECTIONS=${*:-gradients adding trained copy lm docs}
+
+mkdir -p "$RUNS"
+# A private copy of the tool, so rebuilding the source tree never swaps DLLs under a running experiment.
+# REBUILD=1 refreshes it; the swap is two renames, so a run still going keeps its (open) old files.
+if [ ! -f "$RUNS/bin/Recurrent.Cli.dll" ] || [ -n "${REBUILD:-}" ]; then
+  rm -rf "$RUNS/bin.new" "$RUNS/bin.old"
+  dotnet build -c Release src/Recurrent.Cli -o "$RUNS/bin.new" 2>&1 | tail -2
+  if [ -d "$RUNS/bin" ]; then mv "$RUNS/bin" "$RUNS/bin.old"; fi
+  mv "$RUNS/bin.new" "$RUNS/bin"
+fi
+recurrent() { dotnet "$ROOT/$RUNS/bin/Recurrent.Cli.dll" "$@"; }
+
+# run DIR ARGS...: runs `recurrent ARGS... --out DIR` (stdout to DIR.out, stderr to DIR.log) unless DIR.done
+# exists. DIR.done records the exit code: a diverging run (exit 1) is a result too, not a reason to retry.
+run() {
+  local dir=$1; shift
+  if [ -f "$dir.done" ] && [ "$FORCE" != 1 ]; then echo "skip $dir (done: exit $(cat "$dir.done"))"; return 0; fi
+  echo "$(date +%H:%M:%S) run $dir: recurrent $*"
+  mkdir -p "$(dirname "$dir")"
+  rm -rf "$dir" "$dir.done"
+  local code=0
+  recurrent "$@" --out "$dir" > "$dir.out" 2> "$dir.log" || code=$?
+  echo "$code" > "$dir.done"
+  if [ "$code" = 0 ]; then echo "$(date +%H:%M:%S) done $dir"
+  else echo "$(date +%H:%M:%S) exit $code: $dir: $(tail -1 "$dir.log")"; fi
+}
+
+cell_args() {   # rnn | gru | lstm | lstm-fb1
+  case $1 in
+    lstm-fb1) echo "--cell lstm --forget-bias 1" ;;
+    *) echo "--cell $1" ;;
+  esac
+}
+
+for section in $SECTIONS; do
+  case $section in
+  gradients)
+    # Fresh models at PyTorch's init, the LSTM with the forget-gate bias, and an exploding vanilla RNN.
+    run "$RUNS/gradients/fresh" diagnose gradients --cell all --length 100 --hidden 128 --seed "$SEED"
+    run "$RUNS/gradients/fresh-fb1" diagnose gradients --cell lstm --forget-bias 1 --length 100 --hidden 128 --seed "$SEED"
+    run "$RUNS/gradients/explode" diagnose gradients --cell rnn,gru,lstm --length 100 --hidden 128 --init-scale 4 --seed "$SEED"
+    ;;
+  adding)
+    for T in $LENGTHS; do
+      for c in lstm-fb1 gru lstm rnn; do
+        # shellcheck disable=SC2046
+        run "$RUNS/adding/T$T-$c" train adding --length "$T" $(cell_args $c) --train-steps "$STEPS" --hidden 128 --batch 64 --lr 1e-3 --clip 1 --eval-every 100 --seed "$SEED"
+      done
+    done
+    ;;
+  trained)
+    # The same diagnosis for the models trained on the adding problem at T=100.
+    for c in rnn gru lstm lstm-fb1; do
+      if [ -f "$RUNS/adding/T100-$c/model.safetensors" ]; then
+        run "$RUNS/gradients/trained-$c" diagnose gradients --trained "$RUNS/adding/T100-$c" --seed "$SEED"
+      else
+        echo "skip trained-$c: run the adding section (T=100) first"
+      fi
+    done
+    ;;
+  copy)
+    for T in $COPY_LENGTHS; do
+      for c in lstm-fb1 gru lstm rnn; do
+        # shellcheck disable=SC2046
+        run "$RUNS/copy/T$T-$c" train copy --length "$T" $(cell_args $c) --train-steps "$STEPS" --hidden 128 --batch 64 --lr 1e-3 --clip 1 --eval-every 100 --seed "$SEED"
+      done
+    done
+    ;;
+  lm)
+    if [ ! -f "$TEXT" ]; then
+      echo "lm: $TEXT is missing (The Time Machine, from ../shared/data); skipping the clipping and truncation runs."
+      continue
+    fi
+    # d2l's from-scratch RNN: one-hot characters, vanilla RNN H=512, SGD lr 1, B=32, sequential minibatches.
+    LM="train lm --text $TEXT --cell rnn --hidden 512 --optimizer sgd --lr 1 --batch 32 --epochs $LM_EPOCHS --seed $SEED"
+    # shellcheck disable=SC2086
+    {
+      run "$RUNS/lm/clip-T35" $LM --steps 35 --clip-norm 1
+      run "$RUNS/lm/noclip-T35" $LM --steps 35 --clip-norm 0
+      run "$RUNS/lm/clip-T5" $LM --steps 5 --clip-norm 1
+      run "$RUNS/lm/clip-T200" $LM --steps 200 --clip-norm 1
+      run "$RUNS/lm/clip-random35" $LM --steps 35 --bptt random --clip-norm 1
+    }
+    ;;
+  docs)
+    python3 tools/lessons/make_docs.py --runs "$RUNS" --docs docs
+    ;;
+  *) echo "unknown section '$section' (expected gradients, adding, trained, copy, lm, docs)" >&2; exit 2 ;;
+  esac
+done
