@@ -46,9 +46,9 @@ internal static class TaskCliHelpers
     }
 
     /// <summary>The training options from the parsed values, with a usage error for bad ones.</summary>
-    public static TrainingOptions Options(int epochs, int batch, double lr, double clip, int patience, double weightDecay = 0, bool cosine = false)
+    public static TrainingOptions Options(int epochs, int batch, double lr, double clip, int patience, double weightDecay = 0, bool cosine = false, double average = 0)
     {
-        var o = new TrainingOptions { Epochs = epochs, BatchSize = batch, LearningRate = lr, ClipNorm = clip, Patience = patience, WeightDecay = weightDecay, CosineDecay = cosine };
+        var o = new TrainingOptions { Epochs = epochs, BatchSize = batch, LearningRate = lr, ClipNorm = clip, Patience = patience, WeightDecay = weightDecay, CosineDecay = cosine, AverageDecay = average };
         try { o.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         return o;

@@ -27,7 +27,7 @@ public static class TrainForecastCommand
         public required Option<int> Lookback, Horizon, Hidden, Layers, Epochs, Batch, Patience;
         public required Option<string> Cell, Model, Split, Steps;
         public required Option<int?> Season;
-        public required Option<double> Lr, Clip, Dropout, WeightDecay;
+        public required Option<double> Lr, Clip, Dropout, WeightDecay, Average;
         public required Option<string> Schedule;
         public CommonOptions Common = null!;
     }
@@ -52,19 +52,20 @@ public static class TrainForecastCommand
     {
         var o = new Opts
         {
-            Lookback = new Option<int>("--lookback") { Description = "W: past steps the model sees.", DefaultValueFactory = _ => 32 },
+            Lookback = new Option<int>("--lookback") { Description = "W: past steps the model sees.", DefaultValueFactory = _ => 64 },
             Horizon = new Option<int>("--horizon") { Description = "K: values predicted at once (1 = one step, recursive beyond; K > 1 = direct multi-output).", DefaultValueFactory = _ => 1 },
-            Cell = new Option<string>("--cell") { Description = "Recurrent cell: rnn, gru or lstm.", DefaultValueFactory = _ => "lstm" },
+            Cell = new Option<string>("--cell") { Description = "Recurrent cell: rnn, gru or lstm.", DefaultValueFactory = _ => "gru" },
             Model = new Option<string>("--model") { Description = "rnn (recurrent stack + linear head) or mlp (the book's MLP on the W lags).", DefaultValueFactory = _ => "rnn" },
-            Hidden = new Option<int>("--hidden") { Description = "Hidden units (recurrent state size, or the MLP's hidden layer).", DefaultValueFactory = _ => 32 },
+            Hidden = new Option<int>("--hidden") { Description = "Hidden units (recurrent state size, or the MLP's hidden layer).", DefaultValueFactory = _ => 16 },
             Layers = new Option<int>("--layers") { Description = "Stacked recurrent layers.", DefaultValueFactory = _ => 1 },
             Dropout = new Option<double>("--dropout") { Description = "Dropout between stacked recurrent layers.", DefaultValueFactory = _ => 0.0 },
             Season = new Option<int?>("--season") { Description = "Season length S for the seasonal-naive baseline and MASE (e.g. 7 for daily data with a weekly cycle)." },
-            Epochs = new Option<int>("--epochs") { Description = "Passes over the training windows.", DefaultValueFactory = _ => 30 },
-            Batch = new Option<int>("--batch-size") { Description = "Windows per minibatch.", DefaultValueFactory = _ => 32 },
+            Epochs = new Option<int>("--epochs") { Description = "Passes over the training windows.", DefaultValueFactory = _ => 100 },
+            Batch = new Option<int>("--batch-size") { Description = "Windows per minibatch.", DefaultValueFactory = _ => 64 },
             Lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 0.01 },
             Clip = new Option<double>("--clip") { Description = "Gradient-norm clipping threshold (0 = off).", DefaultValueFactory = _ => 1.0 },
             WeightDecay = new Option<double>("--weight-decay") { Description = "L2 penalty on the weights (Adam weight_decay).", DefaultValueFactory = _ => 0.0 },
+            Average = new Option<double>("--average") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.99) and use it as the model (0 = off).", DefaultValueFactory = _ => 0.995 },
             Schedule = new Option<string>("--schedule") { Description = "Learning rate: constant, or cosine decay to 0 over the epochs.", DefaultValueFactory = _ => "constant" },
             Patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation loss (0 = off).", DefaultValueFactory = _ => 0 },
             Split = new Option<string>("--split") { Description = "Train and validation fractions in time order; the rest is the test part.", DefaultValueFactory = _ => "0.6,0.2" },
@@ -81,7 +82,7 @@ public static class TrainForecastCommand
             o.Time = new Option<string>("--time") { Description = "Time column (numbers or ISO dates): checked for order, used in plots and forecast files." };
             cmd.Options.Add(o.Csv); cmd.Options.Add(o.Target); cmd.Options.Add(o.Features); cmd.Options.Add(o.Time);
         }
-        foreach (var opt in new Option[] { o.Lookback, o.Horizon, o.Cell, o.Model, o.Hidden, o.Layers, o.Dropout, o.Season, o.Epochs, o.Batch, o.Lr, o.Clip, o.WeightDecay, o.Schedule, o.Patience, o.Split, o.Steps })
+        foreach (var opt in new Option[] { o.Lookback, o.Horizon, o.Cell, o.Model, o.Hidden, o.Layers, o.Dropout, o.Season, o.Epochs, o.Batch, o.Lr, o.Clip, o.WeightDecay, o.Average, o.Schedule, o.Patience, o.Split, o.Steps })
             cmd.Options.Add(opt);
         foreach (var (opt, min) in new[] { (o.Lookback, 1), (o.Horizon, 1), (o.Hidden, 1), (o.Layers, 1), (o.Epochs, 1), (o.Batch, 1) })
             opt.Validators.Add(r => { if (r.GetValueOrDefault<int>() < min) r.AddError($"{opt.Name} must be at least {min}."); });
@@ -101,7 +102,7 @@ public static class TrainForecastCommand
         var (trainFrac, valFrac) = TaskCliHelpers.ParseSplit(r.GetValue(o.Split)!);
         var steps = TaskCliHelpers.ParseSteps(r.GetValue(o.Steps)!);
         var options = TaskCliHelpers.Options(r.GetValue(o.Epochs), r.GetValue(o.Batch), r.GetValue(o.Lr), r.GetValue(o.Clip), r.GetValue(o.Patience),
-            r.GetValue(o.WeightDecay), r.GetValue(o.Schedule) == "cosine");
+            r.GetValue(o.WeightDecay), r.GetValue(o.Schedule) == "cosine", r.GetValue(o.Average));
         string modelKind = r.GetValue(o.Model)!;
         var mode = RecurrentJson.ParseMode(r.GetValue(o.Cell)!);
 

@@ -44,6 +44,7 @@ public static class ForecastTrainer
         ParameterSnapshot<T>? best = null;
         double bestLoss = double.PositiveInfinity;
         int sinceBest = 0;
+        var average = options.AverageDecay > 0 ? new ParameterAverage<T>(model, options.AverageDecay) : null;
         try
         {
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
@@ -65,17 +66,22 @@ public static class ForecastTrainer
                     loss.Backward();
                     normSum += options.ClipNorm > 0 ? GradClip.ClipGradNorm(parameters, options.ClipNorm) : 0;
                     adam.Step();
+                    average?.Update(model);
                     double l = double.CreateChecked(loss.Item());
                     if (!double.IsFinite(l))
                         throw new InvalidOperationException($"training diverged: loss is {l} at epoch {epoch}, batch {b + 1}; lower --lr or --clip.");
                     lossSum += l;
                     onStep?.Invoke(++step, totalSteps, l);
                 }
+                // With averaging, the averaged weights are the candidate model; training continues from the raw ones.
+                ParameterSnapshot<T>? raw = null;
+                if (average is not null) { raw = new ParameterSnapshot<T>(model); average.CopyTo(model); }
                 double valLoss = validation is { Count: > 0 } ? Evaluate(model, validation) : double.NaN;
                 double score = double.IsNaN(valLoss) ? lossSum / batches : valLoss;
                 bool isBest = score < bestLoss;
                 if (isBest) { bestLoss = score; best = new ParameterSnapshot<T>(model); sinceBest = 0; }
                 else sinceBest++;
+                raw?.Restore(model);
                 var report = new EpochReport(epoch, options.Epochs, lossSum / batches, valLoss, valLoss, normSum / batches, clock.Elapsed.TotalSeconds, isBest);
                 history.Add(report);
                 onEpoch?.Invoke(report);

@@ -22,6 +22,10 @@ public sealed record TrainingOptions
     /// (per epoch); off = constant. Small noisy data sets need the late small steps to settle.</summary>
     public bool CosineDecay { get; init; }
 
+    /// <summary>Decay of an exponential moving average of the weights (e.g. 0.99); validation and the final
+    /// model use the averaged weights. 0 = off.</summary>
+    public double AverageDecay { get; init; }
+
     /// <summary>The learning rate of epoch <paramref name="epoch"/> (1-based).</summary>
     public double LearningRateAt(int epoch)
         => CosineDecay ? LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / Epochs)) : LearningRate;
@@ -35,6 +39,7 @@ public sealed record TrainingOptions
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentException($"--lr must be a positive number (got {LearningRate}).");
         if (!(ClipNorm >= 0)) throw new ArgumentException($"--clip must be 0 (off) or positive (got {ClipNorm}).");
         if (!(WeightDecay >= 0)) throw new ArgumentException($"--weight-decay must be 0 or positive (got {WeightDecay}).");
+        if (!(AverageDecay >= 0 && AverageDecay < 1)) throw new ArgumentException($"--average must be 0 (off) or in (0, 1) (got {AverageDecay}).");
         if (Patience < 0) throw new ArgumentException($"--patience must be 0 (off) or positive (got {Patience}).");
     }
 }

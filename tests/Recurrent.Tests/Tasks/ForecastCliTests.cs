@@ -41,7 +41,7 @@ public class ForecastCliTests
         Assert.Equal(Math.Sqrt(m["test_mse_1step"]!.GetValue<double>()), m["test_rmse_1step"]!.GetValue<double>(), 9);
         var config = JsonNode.Parse(File.ReadAllText(dir.File("config.json")))!.AsObject();
         Assert.Equal("forecast", config["task"]!.GetValue<string>());
-        Assert.Equal("LSTM", config["model"]!["rnn"]!["mode"]!.GetValue<string>());
+        Assert.Equal("GRU", config["model"]!["rnn"]!["mode"]!.GetValue<string>());
         Assert.Equal("standard", config["scaler"]!["type"]!.GetValue<string>());
         Assert.StartsWith("<svg", File.ReadAllText(dir.File("kstep.svg")));
     }

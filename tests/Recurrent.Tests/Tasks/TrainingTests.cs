@@ -90,3 +90,38 @@ public class TrainingTests
         Assert.Equal(["+1"], labels.Extend(1));
     }
 }
+
+public class ParameterAverageTests
+{
+    private sealed class One : Module<double>
+    {
+        public One() => P = RegisterParameter("p", new Tensor<double>([0.0], 1));
+        public Tensor<double> P { get; }
+    }
+
+    [Fact]
+    public void AverageIsThePlainMeanFirstThenAMovingAverage()
+    {
+        var m = new One();
+        var avg = new ParameterAverage<double>(m, decay: 0.5);
+        foreach (double v in new[] { 3.0, 5.0, 10.0 })
+        {
+            m.P.Data[0] = v;
+            avg.Update(m);
+        }
+        // n=1: 3; n=2: d=min(.5, .5) → 4; n=3: d=min(.5, 2/3)=.5 → 7
+        avg.CopyTo(m);
+        Assert.Equal(7.0, m.P.Data[0], 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ParameterAverage<double>(m, 1.0));
+    }
+
+    [Fact]
+    public void CosineScheduleDecaysFromTheLearningRate()
+    {
+        var o = new TrainingOptions { Epochs = 4, LearningRate = 0.1, CosineDecay = true };
+        Assert.Equal(0.1, o.LearningRateAt(1), 12);
+        Assert.Equal(0.05, o.LearningRateAt(3), 12);
+        Assert.Equal(0.1, (o with { CosineDecay = false }).LearningRateAt(4), 12);
+        Assert.Throws<ArgumentException>(() => (o with { AverageDecay = 1.5 }).Validate());
+    }
+}
