@@ -242,7 +242,7 @@ class Docs:
             d = os.path.join(base, name)
             code = done_code(d)
             if code is None:
-                rows.append(f"| {label} | not run | | | | | |")
+                rows.append(f"| {label} | not run | | | | | | |")
                 continue
             mj = os.path.join(d, "metrics.json")
             m = read_json(mj) if os.path.exists(mj) else {}
@@ -251,27 +251,41 @@ class Docs:
             norms = [num(r["grad_norm"]) for r in st]
             finite = [n for n in norms if n is not None]
             log = open(d + ".log").read().strip().splitlines() if os.path.exists(d + ".log") else []
-            outcome = "completed" if code == 0 else ("diverged: " + next((l for l in reversed(log) if "diverged" in l), "exit %d" % code)
-                                                    .split("error: ")[-1].split(";")[0])
             val = num(m.get("val_perplexity")) if m else None
             best = num(m.get("best_val_perplexity")) if m else None
+            train_ppl = num(m.get("train_perplexity")) if m else None
+            vocab = m.get("vocab_size", 28) if m else 28
             tps = num(m.get("tokens_per_s")) if m else None
-            rows.append(f"| {label} | {len(hist)} | {g(val)} | {g(best)} | {g(tps, 4)} | "
+            if code != 0:
+                msg = next((l for l in reversed(log) if l.startswith("error:")), f"exit {code}")
+                outcome = "stopped: " + msg[len("error: "):].split(";")[0]
+            elif train_ppl is None or train_ppl > vocab:
+                outcome = f"diverged: train perplexity {g(train_ppl)} (uniform guessing: {vocab})"
+            else:
+                outcome = "trained"
+            cpu_tps = None
+            if os.path.exists(d + ".time") and m:
+                parts = open(d + ".time").read().split()
+                cpu = sum(float(x) for x in parts[1:3]) if len(parts) >= 3 else None
+                if cpu:
+                    cpu_tps = m.get("train_tokens", 0) * len(hist) / cpu
+            rows.append(f"| {label} | {len(hist)} | {g(val)} | {g(best)} | {g(tps, 4)} | {g(cpu_tps, 4)} | "
                         f"{g(sorted(finite)[len(finite) // 2]) if finite else '–'} / {g(max(finite)) if finite else '–'} | {outcome} |")
-            if best is not None and tps is not None and name != "noclip-T35":
-                scatter.append(dict(label=label, x=[tps], y=[best], scatter=True))
+            speed = cpu_tps or tps
+            if best is not None and speed is not None and name != "noclip-T35":
+                scatter.append(dict(label=label, x=[speed], y=[best], scatter=True, color=PALETTE[len(scatter)]))
             if name in ("clip-T35", "noclip-T35") and st:
                 xs = list(range(1, len(st) + 1))
                 steps_series.append(dict(label=label, x=xs, y=[num(r["loss"]) for r in st]))
                 norm_series.append(dict(label=label + " (before clipping)", x=xs, y=norms))
         self.blocks["lm-table"] = "\n".join(
-            ["| run | epochs done | final val perplexity | best val perplexity | tokens/s (train) | gradient norm median / max | outcome |",
-             "|---|---|---|---|---|---|---|"] + rows)
+            ["| run | epochs | final val perplexity | best val perplexity | tokens/s (trainer, wall) | train tokens per CPU second | gradient norm median / max | outcome |",
+             "|---|---|---|---|---|---|---|---|"] + rows)
         if steps_series:
             svg_chart(os.path.join(self.img, "lm-clip-loss.svg"), "RNN H=512, SGD lr 1: training loss per step", "step", "cross-entropy (nats)", steps_series, logy=True)
             svg_chart(os.path.join(self.img, "lm-clip-gradnorm.svg"), "RNN H=512, SGD lr 1: gradient norm per step", "step", "‖∇θ‖ before clipping", norm_series, logy=True)
         if scatter:
-            svg_chart(os.path.join(self.img, "lm-truncation.svg"), "Truncation: best validation perplexity vs speed", "training tokens per second",
+            svg_chart(os.path.join(self.img, "lm-truncation.svg"), "Truncation: best validation perplexity vs speed", "training tokens per CPU second",
                       "validation perplexity", scatter, labels=True)
 
     def machine(self):

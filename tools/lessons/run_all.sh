@@ -33,7 +33,7 @@ if [ ! -f "$RUNS/bin/Recurrent.Cli.dll" ] || [ -n "${REBUILD:-}" ]; then
 fi
 recurrent() { dotnet "$ROOT/$RUNS/bin/Recurrent.Cli.dll" "$@"; }
 
-# run DIR ARGS...: runs `recurrent ARGS... --out DIR` (stdout to DIR.out, stderr to DIR.log) unless DIR.done
+# run DIR ARGS...: runs `recurrent ARGS... --out DIR` (stdout to DIR.out, stderr to DIR.log, times to DIR.time) unless DIR.done
 # exists. DIR.done records the exit code: a diverging run (exit 1) is a result too, not a reason to retry.
 run() {
   local dir=$1; shift
@@ -41,8 +41,8 @@ run() {
   echo "$(date +%H:%M:%S) run $dir: recurrent $*"
   mkdir -p "$(dirname "$dir")"
   rm -rf "$dir" "$dir.done"
-  local code=0
-  recurrent "$@" --out "$dir" > "$dir.out" 2> "$dir.log" || code=$?
+  local code=0 TIMEFORMAT='%R %U %S'   # wall, user and system seconds of the run, into DIR.time
+  { time recurrent "$@" --out "$dir" > "$dir.out" 2> "$dir.log" || code=$?; } 2> "$dir.time"
   echo "$code" > "$dir.done"
   if [ "$code" = 0 ]; then echo "$(date +%H:%M:%S) done $dir"
   else echo "$(date +%H:%M:%S) exit $code: $dir: $(tail -1 "$dir.log")"; fi
