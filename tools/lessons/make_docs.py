@@ -229,6 +229,26 @@ class Docs:
         self.blocks[f"{task}-plots"] = "\n".join(f"![{task} T={T}](lessons/{task}-T{T}.svg)" for T in lengths
                                                   if os.path.exists(os.path.join(self.img, f"{task}-T{T}.svg")))
 
+    def seeds(self):
+        """Steps to solve at T=100 for seed 42 (the main table) and the extra seeds."""
+        base = os.path.join(self.runs, "seeds")
+        seeds = sorted({int(m.group(1)) for n in (os.listdir(base) if os.path.isdir(base) else [])
+                        for m in [re.match(r"T100-.*-s(\d+)$", n)] if m})
+        cells = [("lstm-fb1", "LSTM, forget bias 1"), ("lstm", "LSTM, PyTorch init"), ("gru", "GRU")]
+        head = "| cell | " + " | ".join(f"seed {s}" for s in [42] + seeds) + " |"
+        rows = [head, "|---|" + "---|" * (1 + len(seeds))]
+        for c, label in cells:
+            cells_out = []
+            for s, d in [(42, os.path.join(self.runs, "adding", f"T100-{c}"))] + [(s, os.path.join(base, f"T100-{c}-s{s}")) for s in seeds]:
+                mj = os.path.join(d, "metrics.json")
+                if done_code(d) is None or not os.path.exists(mj):
+                    cells_out.append("not run")
+                    continue
+                m = read_json(mj)
+                cells_out.append(f'{m["steps_to_solve"] if m["steps_to_solve"] is not None else "not solved"} (final {g(m["test_mse"], 2)})')
+            rows.append(f"| {label} | " + " | ".join(cells_out) + " |")
+        self.blocks["seeds-table"] = "\n".join(rows)
+
     # ---- 3. clipping and truncation -------------------------------------------------------------
     def lm(self):
         base = os.path.join(self.runs, "lm")
@@ -326,6 +346,7 @@ def main():
     d.gradients()
     d.task_table("adding", "test_mse", "MSE")
     d.task_table("copy", "test_cross_entropy", "accuracy")
+    d.seeds()
     d.lm()
     d.write()
     print(f"updated {os.path.join(a.docs, 'lessons.md')} and {d.img}/")

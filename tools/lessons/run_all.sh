@@ -4,11 +4,11 @@
 #     tools/lessons/run_all.sh                 # everything (hours on a 2-core machine; see docs/lessons.md)
 #     tools/lessons/run_all.sh adding docs     # only some sections
 #
-# Sections, in the order they run: gradients adding trained copy lm docs.
+# Sections, in the order they run: gradients adding trained seeds copy lm docs.
 # Runs go to runs/lessons/ (git-ignored). A finished run (marked by DIR.done) is skipped, so an
 # interrupted invocation continues where it stopped; FORCE=1 reruns everything.
 # The Time Machine is read from ../shared/data (never copied here); without it the lm section says so and is skipped.
-# Knobs (environment): LENGTHS="100 50 200 400" STEPS=3000 COPY_LENGTHS="50" LM_EPOCHS=20 SEED=42 REBUILD=1
+# Knobs (environment): LENGTHS="100 50 200 400" STEPS=3000 SEEDS="1 2" COPY_LENGTHS="50" LM_EPOCHS=20 SEED=42 REBUILD=1
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -18,9 +18,10 @@ STEPS=${STEPS:-3000}
 COPY_LENGTHS=${COPY_LENGTHS:-"50"}
 LM_EPOCHS=${LM_EPOCHS:-20}
 SEED=${SEED:-42}
+SEEDS=${SEEDS:-"1 2"}
 FORCE=${FORCE:-0}
 TEXT=../shared/data/timemachine.txt
-SECTIONS=${*:-gradients adding trained copy lm docs}
+SECTIONS=${*:-gradients adding trained seeds copy lm docs}
 
 mkdir -p "$RUNS"
 # A private copy of the tool, so rebuilding the source tree never swaps DLLs under a running experiment.
@@ -71,6 +72,15 @@ for section in $SECTIONS; do
       done
     done
     ;;
+  seeds)
+    # How much of "solves / stays on the plateau" at T=100 is the seed: the same runs with other seeds.
+    for seed in $SEEDS; do
+      for c in lstm-fb1 lstm gru; do
+        # shellcheck disable=SC2046
+        run "$RUNS/seeds/T100-$c-s$seed" train adding --length 100 $(cell_args $c) --train-steps "$STEPS" --hidden 128 --batch 64 --lr 1e-3 --clip 1 --eval-every 100 --seed "$seed"
+      done
+    done
+    ;;
   trained)
     # The same diagnosis for the models trained on the adding problem at T=100.
     for c in rnn gru lstm lstm-fb1; do
@@ -108,6 +118,6 @@ for section in $SECTIONS; do
   docs)
     python3 tools/lessons/make_docs.py --runs "$RUNS" --docs docs
     ;;
-  *) echo "unknown section '$section' (expected gradients, adding, trained, copy, lm, docs)" >&2; exit 2 ;;
+  *) echo "unknown section '$section' (expected gradients, adding, trained, seeds, copy, lm, docs)" >&2; exit 2 ;;
   esac
 done

@@ -79,6 +79,9 @@ public static class DiagnoseGradientsCommand
             }
             int min = kind.MinLength();
             if (T < min || T > 100_000) throw new UsageException($"--length must be between {min} and 100000 for the {kind.Name()} task (got {T}).");
+            int maxHidden = subjects.Max(s => s.Model.Rnn.HiddenSize), layers = subjects.Max(s => s.Model.Rnn.NumLayers);
+            if ((long)batchSize * kind.SequenceLength(T) * maxHidden * 8 * layers > LongMemoryOptions.MaxElements)
+                throw new UsageException($"--length {T} with --batch {batchSize} and hidden size {maxHidden} needs more memory than allowed (about 4 GB of activations); use a smaller length, batch or hidden size.");
             if (scale != 1)
                 foreach (var s in subjects) RecurrentWeightReport.ScaleRecurrentWeights(s.Model.Rnn, scale);
 

@@ -80,6 +80,7 @@ public static class TrainLongMemoryCommand
         if (o.ForgetBias != 0 && o.Mode != RecurrentMode.Lstm) throw new UsageException($"--forget-bias applies to --cell lstm only (cell is {LessonCells.Name(o.Mode)}).");
         if (o.EvalEvery < 1) throw new UsageException($"--eval-every must be at least 1 (got {o.EvalEvery}).");
         if (o.TestSize < 1 || o.TestSize > 1_000_000) throw new UsageException($"--test-size must be between 1 and 1000000 (got {o.TestSize}).");
-        o.Validate();
+        try { o.Validate(); }
+        catch (ArgumentException ex) { throw new UsageException(ex.Message); }
     }
 }

@@ -133,6 +133,15 @@ public class LessonsCliTests
     }
 
     [Fact]
+    public void HugeLength_IsRefusedBeforeAllocating()
+    {
+        using var tmp = new TempDir();
+        CliRunner.Run("train", "adding", "--length", "100000", "--out", tmp.File("x")).AssertUserError(ExitCodes.Usage, "GB");
+        CliRunner.Run("train", "copy", "--length", "90000", "--test-size", "2000", "--hidden", "1", "--batch", "1", "--out", tmp.File("x")).AssertUserError(ExitCodes.Usage, "test set");
+        CliRunner.Run("diagnose", "gradients", "--length", "100000", "--batch", "1000", "--out", tmp.File("x")).AssertUserError(ExitCodes.Usage, "--length");
+    }
+
+    [Fact]
     public void TrainAdding_OutIsAFile_IsAUserError()
     {
         using var tmp = new TempDir();

@@ -43,5 +43,14 @@ public sealed record LongMemoryOptions
         if (TrainSteps < 0) throw new ArgumentException($"train steps must be ≥ 0 (got {TrainSteps}).");
         if (EvalEvery < 1) throw new ArgumentException($"eval-every must be at least 1 (got {EvalEvery}).");
         if (TestSize < 1) throw new ArgumentException($"test size must be at least 1 (got {TestSize}).");
+        // Memory: the test set and the activations one training step keeps for backward ([S, B, G·H] gates and more).
+        long steps = Task.SequenceLength(Length);
+        long testElements = TestSize * steps * Task.InputSize();
+        long stepElements = (long)BatchSize * steps * HiddenSize * 8 * NumLayers;
+        if (testElements > MaxElements || stepElements > MaxElements)
+            throw new ArgumentException($"length {Length} with batch {BatchSize}, hidden {HiddenSize}, {NumLayers} layer(s) and a test set of {TestSize} needs more than {MaxElements / (1 << 28)} GB; use a smaller length, batch, hidden size or test size.");
     }
+
+    /// <summary>The largest number of float elements a run may hold in its test set or in one step's activations (about 4 GB).</summary>
+    public const long MaxElements = 1L << 30;
 }
