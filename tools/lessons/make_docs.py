@@ -90,8 +90,9 @@ def svg_chart(path, title, xlabel, ylabel, series, logy=False, logx=False, width
                 if labels and s.get("scatter"):
                     o.append(f'<text x="{sx(x) + 7:.2f}" y="{sy(y) - 6:.2f}">{esc(s["label"])}</text>')
         ly = top + 14 + 16 * i
-        o.append(f'<line x1="{left + pw - 190}" y1="{ly - 4}" x2="{left + pw - 168}" y2="{ly - 4}" stroke="{c}" stroke-width="2"{dash}/>')
-        o.append(f'<text x="{left + pw - 162}" y="{ly}">{esc(s["label"])}</text>')
+        lx = left + pw - 36 - int(6.6 * max(len(t["label"]) for t in series))    # legend wide enough for the longest label
+        o.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 22}" y2="{ly - 4}" stroke="{c}" stroke-width="2"{dash}/>')
+        o.append(f'<text x="{lx + 28}" y="{ly}">{esc(s["label"])}</text>')
     o.append("</svg>")
     with open(path + ".tmp", "w") as f:
         f.write("\n".join(o) + "\n")
@@ -254,7 +255,7 @@ class Docs:
         base = os.path.join(self.runs, "lm")
         runs = [("clip-T35", "clip 1, T=35"), ("noclip-T35", "no clipping, T=35"), ("clip-T5", "clip 1, T=5"),
                 ("clip-T200", "clip 1, T=200"), ("clip-random35", "clip 1, random windows (mean 35)")]
-        rows, scatter, steps_series, norm_series = [], [], [], []
+        rows, scatter, steps_series, norm_series, first_loss, first_norm = [], [], [], [], [], []
         if not os.path.isdir(base):
             self.blocks["lm-table"] = "No runs yet (the lm section needs ../shared/data/timemachine.txt)."
             return
@@ -289,7 +290,7 @@ class Docs:
                 cpu = sum(float(x) for x in parts[1:3]) if len(parts) >= 3 else None
                 if cpu:
                     cpu_tps = m.get("train_tokens", 0) * len(hist) / cpu
-            rows.append(f"| {label} | {len(hist)} | {g(val)} | {g(best)} | {g(tps, 4)} | {g(cpu_tps, 4)} | "
+            rows.append(f"| {label} | {len(hist)} | {g(val)} | {g(best)} | {f'{tps:,.0f}' if tps else '–'} | {f'{cpu_tps:,.0f}' if cpu_tps else '–'} | "
                         f"{g(sorted(finite)[len(finite) // 2]) if finite else '–'} / {g(max(finite)) if finite else '–'} | {outcome} |")
             speed = cpu_tps or tps
             if best is not None and speed is not None and name != "noclip-T35":
@@ -297,13 +298,19 @@ class Docs:
             if name in ("clip-T35", "noclip-T35") and st:
                 xs = list(range(1, len(st) + 1))
                 steps_series.append(dict(label=label, x=xs, y=[num(r["loss"]) for r in st]))
-                norm_series.append(dict(label=label + " (before clipping)", x=xs, y=norms))
+                norm_series.append(dict(label=label, x=xs, y=norms))
+                first = [r for r in st if r["epoch"] == "1"][:60]
+                first_loss.append(dict(label=label, x=list(range(1, len(first) + 1)), y=[num(r["loss"]) for r in first], markers=True))
+                first_norm.append(dict(label=label, x=list(range(1, len(first) + 1)), y=[num(r["grad_norm"]) for r in first], markers=True))
         self.blocks["lm-table"] = "\n".join(
             ["| run | epochs | final val perplexity | best val perplexity | tokens/s (trainer, wall) | train tokens per CPU second | gradient norm median / max | outcome |",
              "|---|---|---|---|---|---|---|---|"] + rows)
         if steps_series:
             svg_chart(os.path.join(self.img, "lm-clip-loss.svg"), "RNN H=512, SGD lr 1: training loss per step", "step", "cross-entropy (nats)", steps_series, logy=True)
             svg_chart(os.path.join(self.img, "lm-clip-gradnorm.svg"), "RNN H=512, SGD lr 1: gradient norm per step", "step", "‖∇θ‖ before clipping", norm_series, logy=True)
+        if first_loss:
+            svg_chart(os.path.join(self.img, "lm-clip-first-steps.svg"), "The first 60 steps: loss", "step", "cross-entropy (nats)", first_loss, logy=True)
+            svg_chart(os.path.join(self.img, "lm-clip-first-norms.svg"), "The first 60 steps: gradient norm before clipping", "step", "‖∇θ‖", first_norm, logy=True)
         if scatter:
             svg_chart(os.path.join(self.img, "lm-truncation.svg"), "Truncation: best validation perplexity vs speed", "training tokens per CPU second",
                       "validation perplexity", scatter, labels=True)
