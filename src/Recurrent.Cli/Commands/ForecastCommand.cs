@@ -76,7 +76,7 @@ public static class ForecastCommand
             string plotPath = r.GetValue(plot) ?? Path.ChangeExtension(outPath, ".svg");
             CheckParent(plotPath, "--plot");
             int show = r.GetValue(history) is > 0 and var h ? Math.Min(h, end) : end;
-            var chart = new SvgChart { Title = $"{info.Target}: {K}-step forecast{(test ? " (backtest)" : "")}", XLabel = time is null ? "row" : info.TimeColumn!, YLabel = info.Target };
+            var chart = new SvgChart { Title = $"{info.Target}: {K}-step forecast{(test ? " (backtest)" : "")}", XLabel = time?.AxisTitle(info.TimeColumn!) ?? "row", YLabel = info.Target };
             chart.Add("history", pos[(end - show)..end], target[(end - show)..end]);
             if (test) chart.Add("actual", pos[(end - 1)..n], target[(end - 1)..n], markers: K <= 50);
             chart.Add("forecast", [pos[end - 1], .. fpos], [target[end - 1], .. forecast], markers: K <= 50, dashed: true);

@@ -9,7 +9,7 @@ public static class TrainCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var train = new Command("train", "Train a model (subcommands: lm, forecast, classify, adding, copy).");
+        var train = new Command("train", "Train a model (subcommands: lm, forecast, classify, adding, copy); without a subcommand, the forecaster on the built-in noisy sine.");
         // Subcommands, one line each:
         // train.Subcommands.Add(TrainLmCommand.Create(ctx));
         train.Subcommands.Add(TrainLmCommand.Create(ctx));

@@ -236,7 +236,7 @@ public static class TrainForecastCommand
         TaskCliHelpers.WriteHistory(Path.Combine(outDir, "metrics.csv"), history, "val_mse");
         WriteTestPredictions(Path.Combine(outDir, "test_predictions.csv"), data, report, time, timeColumn);
         var positions = time?.Positions() ?? Enumerable.Range(1, rows).Select(i => (double)i).ToArray();
-        WriteForecastPlot(Path.Combine(outDir, "forecast.svg"), data, report, positions, modelName, time is null ? (sine ? "t" : "row") : timeColumn!);
+        WriteForecastPlot(Path.Combine(outDir, "forecast.svg"), data, report, positions, modelName, time?.AxisTitle(timeColumn!) ?? (sine ? "t" : "row"));
         WriteKStepPlot(Path.Combine(outDir, "kstep.svg"), report, book, modelName, sine);
         WriteLossPlot(Path.Combine(outDir, "loss.svg"), history);
 

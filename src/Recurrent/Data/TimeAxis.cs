@@ -27,6 +27,10 @@ public sealed class TimeAxis
     /// <summary>True when times are numbers or dates (so they can be plotted and extended).</summary>
     public bool IsOrdered => _numbers is not null || _dates is not null;
 
+    /// <summary>The x-axis title for <see cref="Positions"/>: the column name, "days since …" for dates, "row" for labels.</summary>
+    public string AxisTitle(string column)
+        => _dates is not null ? $"{column} (days since {Labels[0]})" : _numbers is not null ? column : "row";
+
     /// <summary>Positions for a chart's x-axis: the numbers, days since the first date, or row indices.</summary>
     public double[] Positions()
     {
