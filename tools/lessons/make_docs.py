@@ -39,6 +39,12 @@ def svg_chart(path, title, xlabel, ylabel, series, logy=False, logx=False, width
 
     x0, x1 = pad(min(p[0] for p in allp), max(p[0] for p in allp), logx)
     y0, y1 = pad(min(p[1] for p in allp), max(p[1] for p in allp), logy)
+    # Headroom above the data for the legend (top right): about 16 px per entry.
+    room = min(0.45, (16 * len(series) + 12) / ph)
+    if logy:
+        y1 = 10 ** (math.log10(y1) + room / (1 - room) * (math.log10(y1) - math.log10(y0)))
+    else:
+        y1 = y1 + room / (1 - room) * (y1 - y0)
     m = lambda v, log: math.log10(v) if log else v
     sx = lambda x: left + (m(x, logx) - m(x0, logx)) / (m(x1, logx) - m(x0, logx)) * pw
     sy = lambda y: top + ph - (m(y, logy) - m(y0, logy)) / (m(y1, logy) - m(y0, logy)) * ph

@@ -35,6 +35,7 @@ public static class DiagnoseGradientsCommand
         cmd.SetAction(r =>
         {
             ulong seed = common.GetSeed(r);
+            common.ApplyThreads(r);
             double scale = r.GetValue(initScale), maxNorm = r.GetValue(clip);
             int batchSize = r.GetValue(batch);
             if (!double.IsFinite(scale) || scale <= 0) throw new UsageException($"--init-scale must be a positive number (got {F(scale)}).");
