@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Side-by-side table of `recurrent bench --json` and ../shared/bench/torch_charlm.py output (JSON lines).
 
-Usage: compare.py ours.jsonl torch.jsonl
+Usage: compare.py ours.jsonl torch.jsonl            (wall clock, best thread setting of each side)
+       compare.py --cpu ours.jsonl torch_cpu.jsonl   (one thread, tokens per CPU-second: ours from
+           cpu_seconds, torch from tools/bench/torch_charlm_cputime.py whose "seconds" are CPU seconds)
 For each (cell, hidden, mode, batch, steps) it takes the best tokens/s over the thread settings of each
 side (the issue compares against PyTorch "at its best thread setting") and prints a Markdown table with
 the ratio, plus the per-thread figures. Lines that are not benchmark results (env headers) are skipped.
@@ -23,7 +25,15 @@ def load(path):
 
 
 def main():
-    ours_rows, torch_rows = load(sys.argv[1]), load(sys.argv[2])
+    cpu = sys.argv[1] == "--cpu"
+    args = sys.argv[2:] if cpu else sys.argv[1:]
+    ours_rows, torch_rows = load(args[0]), load(args[1])
+    if cpu:
+        for r in ours_rows:
+            if r.get("bench") == "recurrent_charlm":
+                r["tokens_per_s"] = r["measured_batches"] * r["batch"] * r["steps"] / r["cpu_seconds"]
+        ours_rows = [r for r in ours_rows if r.get("threads") == 1]
+        torch_rows = [r for r in torch_rows if r.get("threads") == "1"]
     ours = defaultdict(dict)   # key -> threads -> row
     for r in ours_rows:
         if r.get("bench") != "recurrent_charlm":
