@@ -255,6 +255,18 @@ class Docs:
                 cells_out.append(f'{m["steps_to_solve"] if m["steps_to_solve"] is not None else "not solved"} (final {g(m["test_mse"], 2)})')
             rows.append(f"| {label} | " + " | ".join(cells_out) + " |")
         self.blocks["seeds-table"] = "\n".join(rows)
+        twins = []
+        for c, label in cells:
+            path = os.path.join(self.runs, "torch", f"T100-{c}.jsonl")
+            if os.path.exists(path):
+                lines = [json.loads(l) for l in open(path) if l.strip()]
+                if lines and "steps_to_solve" in lines[-1]:
+                    f = lines[-1]
+                    twins.append(f'{label}: {f["steps_to_solve"] if f["steps_to_solve"] is not None else "not solved"} '
+                                 f'(final {g(f["test_mse"], 2)}, {f["seconds"]:.0f} s wall)')
+        if twins:
+            self.blocks["seeds-table"] += ("\n\nThe PyTorch twin of the same protocol (`tools/lessons/torch_adding.py`, its own random numbers, "
+                                           "seed 42; `run_all.sh torch`), steps to solve at T = 100: " + "; ".join(twins) + ".")
 
     # ---- 3. clipping and truncation -------------------------------------------------------------
     def lm(self):

@@ -4,7 +4,7 @@
 #     tools/lessons/run_all.sh                 # everything (hours on a 2-core machine; see docs/lessons.md)
 #     tools/lessons/run_all.sh adding docs     # only some sections
 #
-# Sections, in the order they run: gradients adding trained seeds copy lm docs.
+# Sections, in the order they run: gradients adding trained seeds copy lm docs (and, only when named, torch).
 # Runs go to runs/lessons/ (git-ignored). A finished run (marked by DIR.done) is skipped, so an
 # interrupted invocation continues where it stopped; FORCE=1 reruns everything.
 # The Time Machine is read from ../shared/data (never copied here); without it the lm section says so and is skipped.
@@ -114,6 +114,17 @@ for section in $SECTIONS; do
       run "$RUNS/lm/clip-T200" $LM --steps 200 --clip-norm 1
       run "$RUNS/lm/clip-random35" $LM --steps 35 --bptt random --clip-norm 1
     }
+    ;;
+  torch)
+    # Optional (not in the default list): the PyTorch twin of the adding runs, for comparison.
+    # Needs PyTorch for /usr/bin/python3 (see ../shared/README.md); one run takes ~30 min here.
+    mkdir -p "$RUNS/torch"
+    for c in ${TORCH_CELLS:-lstm-fb1}; do
+      out="$RUNS/torch/T100-$c.jsonl"
+      if [ -s "$out" ] && [ "$FORCE" != 1 ]; then echo "skip $out (done)"; continue; fi
+      fb=0; cell=$c; if [ "$c" = lstm-fb1 ]; then fb=1; cell=lstm; fi
+      /usr/bin/python3 tools/lessons/torch_adding.py --cell "$cell" --forget-bias "$fb" --length 100 --steps "$STEPS" --seed "$SEED" > "$out.tmp" && mv "$out.tmp" "$out"
+    done
     ;;
   docs)
     python3 tools/lessons/make_docs.py --runs "$RUNS" --docs docs
