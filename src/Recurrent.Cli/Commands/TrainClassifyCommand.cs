@@ -44,6 +44,7 @@ public static class TrainClassifyCommand
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per direction.", DefaultValueFactory = _ => 64 };
         var layers = new Option<int>("--layers") { Description = "Stacked recurrent layers.", DefaultValueFactory = _ => 1 };
         var dropout = new Option<double>("--dropout") { Description = "Dropout between stacked recurrent layers.", DefaultValueFactory = _ => 0.0 };
+        var forgetBias = new Option<double>("--forget-bias") { Description = "LSTM: add this to the forget-gate bias at init (1 = Keras' unit_forget_bias; 0 = PyTorch's init).", DefaultValueFactory = _ => 0.0 };
         var weights = new Option<string>("--class-weights") { Description = "balanced (each class counts equally in the loss) or none.", DefaultValueFactory = _ => "balanced" };
         weights.AcceptOnlyFromAmong("balanced", "none");
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training examples.", DefaultValueFactory = _ => 15 };
@@ -60,7 +61,7 @@ public static class TrainClassifyCommand
         var cmd = new Command("classify", "Train a text classifier on a CSV (or a built-in task that needs order and memory).")
         {
             csv, task, samples, textCol, labelCol, level, prep, caseSensitive, minFreq, maxLen, model, cell, bidirectional, pool,
-            emb, hidden, layers, dropout, weights, epochs, batch, lr, clip, patience, split, noBaseline,
+            emb, hidden, layers, dropout, forgetBias, weights, epochs, batch, lr, clip, patience, split, noBaseline,
         };
         var common = CommonOptions.AddTo(cmd, outDefault: "runs/classify");
         cmd.SetAction(r =>
@@ -126,11 +127,15 @@ public static class TrainClassifyCommand
 
             // ---- models ----
             string kind = r.GetValue(model)!;
+            double fb = r.GetValue(forgetBias);
+            if (!double.IsFinite(fb)) throw new UsageException($"--forget-bias must be a finite number (got {fb}).");
+            if (fb != 0 && (kind == "bow" || RecurrentJson.ParseMode(r.GetValue(cell)!) != Recurrent.Nn.RecurrentMode.Lstm))
+                throw new UsageException("--forget-bias applies to --cell lstm only.");
             var info = new ClassifierInfo(encoder, labelEnc, textName, labelName, maxLength, source);
             TextClassifierModel<float> main = kind == "bow"
                 ? new BagOfWordsClassifier<float>(encoder.Vocabulary.Count, labelEnc.Count, rng.Fork(), encoder.PadId)
                 : new SequenceClassifier<float>(RecurrentJson.ParseMode(r.GetValue(cell)!), encoder.Vocabulary.Count, r.GetValue(emb), r.GetValue(hidden),
-                    labelEnc.Count, rng.Fork(), r.GetValue(layers), r.GetValue(bidirectional), ParsePooling(r.GetValue(pool)!), r.GetValue(dropout), encoder.PadId);
+                    labelEnc.Count, rng.Fork(), r.GetValue(layers), r.GetValue(bidirectional), ParsePooling(r.GetValue(pool)!), r.GetValue(dropout), encoder.PadId, fb);
             string mainName = kind == "bow" ? "bag-of-words" : $"{(r.GetValue(bidirectional) ? "bi" : "")}{r.GetValue(cell)} ({r.GetValue(pool)} pooling)";
             progress.Message($"model: {mainName}, {main.ParameterCount:N0} parameters");
             var history = TrainOne(ctx, progress, main, train, val, encoder.PadId, classWeights, options, rng.Fork(), outDir, info);

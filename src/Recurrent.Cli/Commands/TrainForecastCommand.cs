@@ -27,7 +27,7 @@ public static class TrainForecastCommand
         public required Option<int> Lookback, Horizon, Hidden, Layers, Epochs, Batch, Patience;
         public required Option<string> Cell, Model, Split, Steps;
         public required Option<int?> Season;
-        public required Option<double> Lr, Clip, Dropout, WeightDecay, Average;
+        public required Option<double> Lr, Clip, Dropout, WeightDecay, Average, ForgetBias;
         public required Option<string> Schedule;
         public CommonOptions Common = null!;
     }
@@ -59,6 +59,7 @@ public static class TrainForecastCommand
             Hidden = new Option<int>("--hidden") { Description = "Hidden units (recurrent state size, or the MLP's hidden layer).", DefaultValueFactory = _ => 16 },
             Layers = new Option<int>("--layers") { Description = "Stacked recurrent layers.", DefaultValueFactory = _ => 1 },
             Dropout = new Option<double>("--dropout") { Description = "Dropout between stacked recurrent layers.", DefaultValueFactory = _ => 0.0 },
+            ForgetBias = new Option<double>("--forget-bias") { Description = "LSTM: add this to the forget-gate bias at init (1 = Keras' unit_forget_bias; 0 = PyTorch's init).", DefaultValueFactory = _ => 0.0 },
             Season = new Option<int?>("--season") { Description = "Season length S for the seasonal-naive baseline and MASE (e.g. 7 for daily data with a weekly cycle)." },
             Epochs = new Option<int>("--epochs") { Description = "Passes over the training windows.", DefaultValueFactory = _ => 100 },
             Batch = new Option<int>("--batch-size") { Description = "Windows per minibatch.", DefaultValueFactory = _ => 64 },
@@ -82,7 +83,7 @@ public static class TrainForecastCommand
             o.Time = new Option<string>("--time") { Description = "Time column (numbers or ISO dates): checked for order, used in plots and forecast files." };
             cmd.Options.Add(o.Csv); cmd.Options.Add(o.Target); cmd.Options.Add(o.Features); cmd.Options.Add(o.Time);
         }
-        foreach (var opt in new Option[] { o.Lookback, o.Horizon, o.Cell, o.Model, o.Hidden, o.Layers, o.Dropout, o.Season, o.Epochs, o.Batch, o.Lr, o.Clip, o.WeightDecay, o.Average, o.Schedule, o.Patience, o.Split, o.Steps })
+        foreach (var opt in new Option[] { o.Lookback, o.Horizon, o.Cell, o.Model, o.Hidden, o.Layers, o.Dropout, o.ForgetBias, o.Season, o.Epochs, o.Batch, o.Lr, o.Clip, o.WeightDecay, o.Average, o.Schedule, o.Patience, o.Split, o.Steps })
             cmd.Options.Add(opt);
         foreach (var (opt, min) in new[] { (o.Lookback, 1), (o.Horizon, 1), (o.Hidden, 1), (o.Layers, 1), (o.Epochs, 1), (o.Batch, 1) })
             opt.Validators.Add(r => { if (r.GetValueOrDefault<int>() < min) r.AddError($"{opt.Name} must be at least {min}."); });
@@ -105,6 +106,9 @@ public static class TrainForecastCommand
             r.GetValue(o.WeightDecay), r.GetValue(o.Schedule) == "cosine", r.GetValue(o.Average));
         string modelKind = r.GetValue(o.Model)!;
         var mode = RecurrentJson.ParseMode(r.GetValue(o.Cell)!);
+        double forgetBias = r.GetValue(o.ForgetBias);
+        if (!double.IsFinite(forgetBias)) throw new UsageException($"--forget-bias must be a finite number (got {forgetBias}).");
+        if (forgetBias != 0 && mode != Recurrent.Nn.RecurrentMode.Lstm) throw new UsageException("--forget-bias applies to --cell lstm only.");
 
         // ---- data ----
         string? csv = o.Csv is null ? null : r.GetValue(o.Csv);
@@ -149,7 +153,7 @@ public static class TrainForecastCommand
         var rng = new Rng(seed);
         ForecastModel<float> model = modelKind == "mlp"
             ? new MlpForecaster<float>(W, F, K, r.GetValue(o.Hidden), rng.Fork())
-            : new RecurrentForecaster<float>(mode, W, F, K, r.GetValue(o.Hidden), rng.Fork(), r.GetValue(o.Layers), r.GetValue(o.Dropout));
+            : new RecurrentForecaster<float>(mode, W, F, K, r.GetValue(o.Hidden), rng.Fork(), r.GetValue(o.Layers), r.GetValue(o.Dropout), forgetBias);
         string modelName = modelKind == "mlp" ? "mlp" : r.GetValue(o.Cell)!;
         var info = new ForecasterInfo(names, timeColumn, W, K, data.Scaler, season, source);
         TaskCliHelpers.EnsureDirectory(outDir);

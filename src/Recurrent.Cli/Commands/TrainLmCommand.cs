@@ -29,6 +29,7 @@ public static class TrainLmCommand
         var bidirectional = new Option<bool>("--bidirectional") { Description = "Bidirectional layers (the book's counter-example: it sees the future while training)." };
         var embed = IntOption("--embed", "Embedding size; without it the input is one-hot as in the book.", 0, 1);
         var dropout = new Option<double>("--dropout") { Description = "Dropout between layers (needs --layers ≥ 2).", DefaultValueFactory = _ => 0.0 };
+        var forgetBias = new Option<double>("--forget-bias") { Description = "LSTM: add this to the forget-gate bias at init (1 = Keras' unit_forget_bias; 0 = PyTorch's init).", DefaultValueFactory = _ => 0.0 };
         var optimizer = Choice("--optimizer", "Optimizer.", "adam", [.. OptimizerFactory.Names]);
         var lr = new Option<double?>("--lr") { Description = "Learning rate (default: sgd 1, adam/adamw 2e-3, rmsprop 1e-3, adagrad 0.05)." };
         var momentum = new Option<double>("--momentum") { Description = "Momentum (sgd, rmsprop).", DefaultValueFactory = _ => 0.0 };
@@ -48,7 +49,7 @@ public static class TrainLmCommand
 
         var cmd = new Command("lm", "Train a character- or word-level language model (d2l chapter 9) on a text file.")
         {
-            text, prep, level, maxTokens, minFreq, valFraction, cell, layers, hidden, bidirectional, embed, dropout,
+            text, prep, level, maxTokens, minFreq, valFraction, cell, layers, hidden, bidirectional, embed, dropout, forgetBias,
             optimizer, lr, momentum, weightDecay, batch, steps, epochs, sampling, bptt, offset, clipNorm, clipValue, patience,
             resume, logEvery, saveEvery,
         };
@@ -65,7 +66,7 @@ public static class TrainLmCommand
             string outDir;
             if (resumeDir is not null)
             {
-                Option[] fixedOnResume = [text, prep, level, maxTokens, minFreq, valFraction, cell, layers, hidden, bidirectional, embed, dropout,
+                Option[] fixedOnResume = [text, prep, level, maxTokens, minFreq, valFraction, cell, layers, hidden, bidirectional, embed, dropout, forgetBias,
                     optimizer, momentum, weightDecay, batch, steps, sampling, bptt, offset, clipNorm, clipValue, common.Seed!];
                 foreach (var o in fixedOnResume)
                     if (Given(o)) throw new UsageException($"{o.Name} cannot be changed when resuming; the checkpoint's value is used (only --epochs, --patience and --lr may change).");
@@ -104,6 +105,7 @@ public static class TrainLmCommand
                     Bidirectional = r.GetValue(bidirectional),
                     Embed = r.GetValue(embed),
                     Dropout = r.GetValue(dropout),
+                    ForgetBias = r.GetValue(forgetBias),
                     Optimizer = opt,
                     LearningRate = r.GetValue(lr) ?? OptimizerFactory.DefaultLearningRate(opt),
                     Momentum = r.GetValue(momentum),

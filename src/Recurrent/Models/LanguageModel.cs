@@ -16,8 +16,9 @@ namespace Recurrent.Models;
 /// <param name="Bidirectional">D = 2 (the book's cautionary example: it sees the future while training).</param>
 /// <param name="Dropout">Between-layer dropout (PyTorch semantics: not after the last layer).</param>
 /// <param name="EmbedDim">E; 0 = one-hot input as in the book.</param>
+/// <param name="ForgetBias">LSTM only: added to the forget-gate bias at initialisation (Keras' unit_forget_bias = 1).</param>
 public sealed record LanguageModelConfig(int VocabSize, RecurrentMode Mode, int HiddenSize, int NumLayers = 1,
-    bool Bidirectional = false, double Dropout = 0, int EmbedDim = 0)
+    bool Bidirectional = false, double Dropout = 0, int EmbedDim = 0, double ForgetBias = 0)
 {
     /// <summary>Features per step entering the recurrent stack: E, or V for one-hot.</summary>
     public int InputSize => EmbedDim > 0 ? EmbedDim : VocabSize;
@@ -32,6 +33,8 @@ public sealed record LanguageModelConfig(int VocabSize, RecurrentMode Mode, int 
         if (EmbedDim < 0) throw new ArgumentException($"--embed must be ≥ 1 (got {EmbedDim}).");
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"--dropout must be in [0, 1) (got {Dropout}).");
         _ = Mode.GateCount();
+        if (!double.IsFinite(ForgetBias)) throw new ArgumentException($"--forget-bias must be a finite number (got {ForgetBias}).");
+        if (ForgetBias != 0 && Mode != RecurrentMode.Lstm) throw new ArgumentException("--forget-bias applies to --cell lstm only.");
     }
 }
 
@@ -59,7 +62,7 @@ public sealed class LanguageModel<T> : Module<T> where T : unmanaged, IFloatingP
         Config = config;
         if (config.EmbedDim > 0) Embedding = RegisterModule("embedding", new Embedding<T>(config.VocabSize, config.EmbedDim, rng));
         Rnn = RegisterModule("rnn", new RecurrentStack<T>(config.Mode, config.InputSize, config.HiddenSize, rng,
-            config.NumLayers, config.Bidirectional, config.NumLayers > 1 ? config.Dropout : 0));
+            config.NumLayers, config.Bidirectional, config.NumLayers > 1 ? config.Dropout : 0, forgetBias: config.ForgetBias));
         Head = RegisterModule("head", new Linear<T>(Rnn.OutputSize, config.VocabSize, rng));
     }
 

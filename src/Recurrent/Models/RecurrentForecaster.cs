@@ -12,11 +12,12 @@ namespace Recurrent.Models;
 /// Parameters: <c>rnn.*</c> (PyTorch names of nn.RNN/LSTM/GRU) and <c>head.weight</c> [K, H], <c>head.bias</c> [K].</summary>
 public sealed class RecurrentForecaster<T> : ForecastModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>A new forecaster with PyTorch-style initialisation from <paramref name="rng"/>.</summary>
+    /// <summary>A new forecaster with PyTorch-style initialisation from <paramref name="rng"/>
+    /// (<paramref name="forgetBias"/>: LSTM only, added to the forget-gate bias, Keras' unit_forget_bias = 1).</summary>
     public RecurrentForecaster(RecurrentMode mode, int lookback, int features, int horizon, int hiddenSize, Rng rng,
-        int numLayers = 1, double dropout = 0) : base(lookback, features, horizon)
+        int numLayers = 1, double dropout = 0, double forgetBias = 0) : base(lookback, features, horizon)
     {
-        Rnn = RegisterModule("rnn", new RecurrentStack<T>(mode, features, hiddenSize, rng, numLayers, bidirectional: false, dropout: dropout));
+        Rnn = RegisterModule("rnn", new RecurrentStack<T>(mode, features, hiddenSize, rng, numLayers, bidirectional: false, dropout: dropout, forgetBias: forgetBias));
         Head = RegisterModule("head", new Linear<T>(hiddenSize, horizon, rng));
     }
 

@@ -14,13 +14,14 @@ namespace Recurrent.Models;
 /// <c>rnn.*</c> (PyTorch names), <c>head.weight</c> [C, D·H], <c>head.bias</c> [C].</summary>
 public sealed class SequenceClassifier<T> : TextClassifierModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>A new classifier; <paramref name="padId"/> is the embedding's padding row.</summary>
+    /// <summary>A new classifier; <paramref name="padId"/> is the embedding's padding row; <paramref name="forgetBias"/>
+    /// (LSTM only) is added to the forget-gate bias at initialisation (Keras' unit_forget_bias = 1).</summary>
     public SequenceClassifier(RecurrentMode mode, int vocabularySize, int embeddingDim, int hiddenSize, int classes, Rng rng,
-        int numLayers = 1, bool bidirectional = false, Pooling pooling = Pooling.Last, double dropout = 0, int padId = 1)
+        int numLayers = 1, bool bidirectional = false, Pooling pooling = Pooling.Last, double dropout = 0, int padId = 1, double forgetBias = 0)
         : base(vocabularySize, classes)
     {
         Embedding = RegisterModule("embedding", new Embedding<T>(vocabularySize, embeddingDim, rng, padId));
-        Rnn = RegisterModule("rnn", new RecurrentStack<T>(mode, embeddingDim, hiddenSize, rng, numLayers, bidirectional, dropout));
+        Rnn = RegisterModule("rnn", new RecurrentStack<T>(mode, embeddingDim, hiddenSize, rng, numLayers, bidirectional, dropout, forgetBias: forgetBias));
         Head = RegisterModule("head", new Linear<T>(Rnn.OutputSize, classes, rng));
         Pooling = pooling;
     }

@@ -50,6 +50,7 @@ public static class LanguageModelCheckpoint
             ["format_version"] = 1,
             ["vocab_size"] = config.VocabSize,
             ["embed_dim"] = config.EmbedDim,
+            ["forget_bias"] = config.ForgetBias,
             ["rnn"] = new JsonObject
             {
                 ["mode"] = ModeName(config.Mode),
@@ -97,7 +98,8 @@ public static class LanguageModelCheckpoint
             ConfigJson.GetInt(rnn, "num_layers", source, 1, min: 1),
             ConfigJson.GetBool(rnn, "bidirectional", source, false),
             ConfigJson.GetDouble(rnn, "dropout", source, 0, min: 0, max: 0.999999),
-            embed);
+            embed,
+            ConfigJson.GetDouble(o, "forget_bias", source, 0, min: -1e6, max: 1e6));
         int inputSize = ConfigJson.GetInt(rnn, "input_size", source, min: 1);
         if (inputSize != config.InputSize)
             throw new InvalidDataException($"{source}: rnn.input_size {inputSize} does not match {(embed > 0 ? $"embed_dim {embed}" : $"vocab_size {vocabSize} (one-hot input)")}.");

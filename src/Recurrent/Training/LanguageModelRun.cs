@@ -50,6 +50,8 @@ public sealed record LanguageModelRunSettings
     public int Embed { get; init; }
     /// <summary>Between-layer dropout.</summary>
     public double Dropout { get; init; }
+    /// <summary>LSTM forget-gate bias added at initialisation (0 = PyTorch's init).</summary>
+    public double ForgetBias { get; init; }
     /// <summary>sgd, adam, adamw, rmsprop, adagrad.</summary>
     public string Optimizer { get; init; } = "adam";
     /// <summary>Learning rate.</summary>
@@ -111,6 +113,7 @@ public sealed record LanguageModelRunSettings
         ["bidirectional"] = Bidirectional,
         ["embed"] = Embed,
         ["dropout"] = Dropout,
+        ["forget_bias"] = ForgetBias,
         ["optimizer"] = Optimizer,
         ["lr"] = LearningRate,
         ["momentum"] = Momentum,
@@ -147,6 +150,7 @@ public sealed record LanguageModelRunSettings
                 Bidirectional = ConfigJson.GetBool(o, "bidirectional", source),
                 Embed = ConfigJson.GetInt(o, "embed", source, min: 0),
                 Dropout = ConfigJson.GetDouble(o, "dropout", source, min: 0, max: 0.999999),
+                ForgetBias = ConfigJson.GetDouble(o, "forget_bias", source, 0, min: -1e6, max: 1e6),
                 Optimizer = ConfigJson.GetString(o, "optimizer", source),
                 LearningRate = ConfigJson.GetDouble(o, "lr", source),
                 Momentum = ConfigJson.GetDouble(o, "momentum", source),
@@ -267,7 +271,7 @@ public sealed class LanguageModelRun
         int[] train = ids[..nTrain], valid = ids[nTrain..];
 
         var rng = new Rng(s.Seed);
-        var model = new LanguageModel<float>(new LanguageModelConfig(vocab.Count, s.Mode, s.Hidden, s.Layers, s.Bidirectional, s.Dropout, s.Embed), rng);
+        var model = new LanguageModel<float>(new LanguageModelConfig(vocab.Count, s.Mode, s.Hidden, s.Layers, s.Bidirectional, s.Dropout, s.Embed, s.ForgetBias), rng);
         var dataRng = rng.Fork();
         var optimizer = OptimizerFactory.Create(s.Optimizer, model.Parameters(), s.LearningRate, s.Momentum, s.WeightDecay);
         var state = new LanguageModelTrainingState<float>();
