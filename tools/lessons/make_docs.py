@@ -133,6 +133,15 @@ def g(v, digits=3):
     return f"{v:.{digits}g}"
 
 
+def left_plateau(curve, key, level=0.15):
+    """First evaluation step (> 0) whose test loss is below `level`: when the model started using the marked values."""
+    for r in curve:
+        v, st = num(r.get(key)), num(r.get("step"))
+        if st and v is not None and v < level:
+            return int(st)
+    return None
+
+
 def done_code(run):
     p = run + ".done"
     return int(open(p).read().strip()) if os.path.exists(p) else None
@@ -207,9 +216,13 @@ class Docs:
                 else:
                     result = f'{g(m["test_accuracy"])} | {g(m["test_cross_entropy"])} (baseline {g(m["baseline_cross_entropy"])})'
                 cpu = m.get("cpu_seconds")
-                rows.append(f'| {T} | {label} | {result} | {solved if solved is not None else "not solved"} | '
-                            f'{steps} | {m["seconds"]:.0f} | {f"{cpu:.0f}" if cpu is not None else "–"} |')
                 curve = read_csv(os.path.join(d, "metrics.csv"))
+                extra = ""
+                if task == "adding":
+                    lp = left_plateau(curve, key)
+                    extra = f' {lp if lp is not None else "–"} |'
+                rows.append(f'| {T} | {label} | {result} |{extra} {solved if solved is not None else "not solved"} | '
+                            f'{steps} | {m["seconds"]:.0f} | {f"{cpu:.0f}" if cpu is not None else "–"} |')
                 series.append(dict(label=label, x=[num(r["step"]) for r in curve], y=[num(r[key]) for r in curve], color=PALETTE[k]))
             if series:
                 last = max(max(s["x"]) for s in series)
@@ -224,7 +237,8 @@ class Docs:
                     svg_chart(os.path.join(self.img, f"copy-T{T}.svg"), f"Copy memory, T={T}: test cross-entropy per step",
                               "training step", "nats per step", series, logy=True)
         if task == "adding":
-            head = ["| T | cell | final test MSE | best test MSE | steps to solve (< 0.01) | steps | wall s | CPU s |", "|---|---|---|---|---|---|---|---|"]
+            head = ["| T | cell | final test MSE | best test MSE | left the plateau (< 0.15) | steps to solve (< 0.01) | steps | wall s | CPU s |",
+                    "|---|---|---|---|---|---|---|---|---|"]
         else:
             head = ["| T | cell | recall accuracy | test cross-entropy | steps to solve (> 99 %) | steps | wall s | CPU s |", "|---|---|---|---|---|---|---|---|"]
         text = "\n".join(head + rows)
@@ -242,7 +256,7 @@ class Docs:
         seeds = sorted({int(m.group(1)) for n in (os.listdir(base) if os.path.isdir(base) else [])
                         for m in [re.match(r"T100-.*-s(\d+)$", n)] if m})
         cells = [("lstm-fb1", "LSTM, forget bias 1"), ("lstm", "LSTM, PyTorch init"), ("gru", "GRU")]
-        head = "| cell | " + " | ".join(f"seed {s}" for s in [42] + seeds) + " |"
+        head = "| left the plateau (< 0.15) / solved (< 0.01) | " + " | ".join(f"seed {s}" for s in [42] + seeds) + " |"
         rows = [head, "|---|" + "---|" * (1 + len(seeds))]
         for c, label in cells:
             cells_out = []
@@ -252,7 +266,9 @@ class Docs:
                     cells_out.append("not run")
                     continue
                 m = read_json(mj)
-                cells_out.append(f'{m["steps_to_solve"] if m["steps_to_solve"] is not None else "not solved"} (final {g(m["test_mse"], 2)})')
+                lp = left_plateau(read_csv(os.path.join(d, "metrics.csv")), "test_mse")
+                cells_out.append(f'{lp if lp is not None else "–"} / {m["steps_to_solve"] if m["steps_to_solve"] is not None else "not solved"} '
+                                 f'(final {g(m["test_mse"], 2)})')
             rows.append(f"| {label} | " + " | ".join(cells_out) + " |")
         self.blocks["seeds-table"] = "\n".join(rows)
         twins = []
@@ -262,11 +278,12 @@ class Docs:
                 lines = [json.loads(l) for l in open(path) if l.strip()]
                 if lines and "steps_to_solve" in lines[-1]:
                     f = lines[-1]
-                    twins.append(f'{label}: {f["steps_to_solve"] if f["steps_to_solve"] is not None else "not solved"} '
+                    lp = left_plateau([l for l in lines if "step" in l], "test_mse")
+                    twins.append(f'{label}: {lp if lp is not None else "–"} / {f["steps_to_solve"] if f["steps_to_solve"] is not None else "not solved"} '
                                  f'(final {g(f["test_mse"], 2)}, {f["seconds"]:.0f} s wall)')
         if twins:
             self.blocks["seeds-table"] += ("\n\nThe PyTorch twin of the same protocol (`tools/lessons/torch_adding.py`, its own random numbers, "
-                                           "seed 42; `run_all.sh torch`), steps to solve at T = 100: " + "; ".join(twins) + ".")
+                                           "seed 42; `run_all.sh torch`), left the plateau / solved at T = 100: " + "; ".join(twins) + ".")
 
     # ---- 3. clipping and truncation -------------------------------------------------------------
     def lm(self):
