@@ -242,6 +242,8 @@ class Docs:
         else:
             head = ["| T | cell | recall accuracy | test cross-entropy | steps to solve (> 99 %) | steps | wall s | CPU s |", "|---|---|---|---|---|---|---|---|"]
         text = "\n".join(head + rows)
+        if any(r.endswith("| – |") for r in rows):
+            text += "\n\nCPU s “–”: the run was made before the tool recorded CPU time (`cpu_seconds` in metrics.json)."
         if not_run:
             text += "\n\nNot run (yet): " + ", ".join(not_run) + "."
         if not rows:

@@ -6,7 +6,8 @@
 #
 # Sections, in the order they run: gradients adding trained seeds copy lm docs (and, only when named, torch).
 # Runs go to runs/lessons/ (git-ignored). A finished run (marked by DIR.done) is skipped, so an
-# interrupted invocation continues where it stopped; FORCE=1 reruns everything.
+# interrupted invocation continues where it stopped, and two invocations started side by side share the
+# runs (one .running marker per run). FORCE=1 reruns everything.
 # The Time Machine is read from ../shared/data (never copied here); without it the lm section says so and is skipped.
 # Knobs (environment): LENGTHS="100 50 200 400" STEPS=3000 SEEDS="1 2" COPY_LENGTHS="50" LM_EPOCHS=20 SEED=42 REBUILD=1
 set -euo pipefail
@@ -39,12 +40,16 @@ recurrent() { dotnet "$ROOT/$RUNS/bin/Recurrent.Cli.dll" "$@"; }
 run() {
   local dir=$1; shift
   if [ -f "$dir.done" ] && [ "$FORCE" != 1 ]; then echo "skip $dir (done: exit $(cat "$dir.done"))"; return 0; fi
+  # Another invocation running the same run (two invocations may share the work): leave it alone.
+  if [ -f "$dir.running" ] && kill -0 "$(cat "$dir.running")" 2>/dev/null; then echo "skip $dir (running in process $(cat "$dir.running"))"; return 0; fi
   echo "$(date +%H:%M:%S) run $dir: recurrent $*"
   mkdir -p "$(dirname "$dir")"
   rm -rf "$dir" "$dir.done"
+  echo $$ > "$dir.running"
   local code=0 TIMEFORMAT='%R %U %S'   # wall, user and system seconds of the run, into DIR.time
   { time recurrent "$@" --out "$dir" > "$dir.out" 2> "$dir.log" || code=$?; } 2> "$dir.time"
   echo "$code" > "$dir.done"
+  rm -f "$dir.running"
   if [ "$code" = 0 ]; then echo "$(date +%H:%M:%S) done $dir"
   else echo "$(date +%H:%M:%S) exit $code: $dir: $(tail -1 "$dir.log")"; fi
 }
