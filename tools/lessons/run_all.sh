@@ -9,7 +9,9 @@
 # interrupted invocation continues where it stopped, and two invocations started side by side share the
 # runs (one .running marker per run). FORCE=1 reruns everything.
 # The Time Machine is read from ../shared/data (never copied here); without it the lm section says so and is skipped.
-# Knobs (environment): LENGTHS="100 50 200 400" STEPS=3000 SEEDS="1 2" COPY_LENGTHS="50" LM_EPOCHS=20 SEED=42 REBUILD=1
+# Every run uses one kernel thread and, on a shared machine, idle CPU priority (chrt -i 0, nice 19) so builds and
+# benchmarks keep the CPU; PRIORITY=normal runs at normal priority (faster on a machine of your own).
+# Knobs (environment): LENGTHS="100 50 200 400" STEPS=3000 SEEDS="1 2" COPY_LENGTHS="50" LM_EPOCHS=20 SEED=42 REBUILD=1 PRIORITY=idle
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -21,6 +23,7 @@ LM_EPOCHS=${LM_EPOCHS:-20}
 SEED=${SEED:-42}
 SEEDS=${SEEDS:-"1 2"}
 FORCE=${FORCE:-0}
+PRIORITY=${PRIORITY:-idle}
 TEXT=../shared/data/timemachine.txt
 SECTIONS=${*:-gradients adding trained seeds copy lm docs}
 
@@ -33,7 +36,13 @@ if [ ! -f "$RUNS/bin/Recurrent.Cli.dll" ] || [ -n "${REBUILD:-}" ]; then
   if [ -d "$RUNS/bin" ]; then mv "$RUNS/bin" "$RUNS/bin.old"; fi
   mv "$RUNS/bin.new" "$RUNS/bin"
 fi
-recurrent() { dotnet "$ROOT/$RUNS/bin/Recurrent.Cli.dll" "$@"; }
+recurrent() {
+  if [ "$PRIORITY" = idle ] && command -v chrt > /dev/null; then
+    chrt -i 0 nice -n 19 dotnet "$ROOT/$RUNS/bin/Recurrent.Cli.dll" "$@" --threads 1
+  else
+    dotnet "$ROOT/$RUNS/bin/Recurrent.Cli.dll" "$@" --threads 1
+  fi
+}
 
 # run DIR ARGS...: runs `recurrent ARGS... --out DIR` (stdout to DIR.out, stderr to DIR.log, times to DIR.time) unless DIR.done
 # exists. DIR.done records the exit code: a diverging run (exit 1) is a result too, not a reason to retry.
