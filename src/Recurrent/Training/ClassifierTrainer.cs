@@ -49,65 +49,23 @@ public static class ClassifierTrainer
         options.Validate();
         if (train.Count == 0) throw new ArgumentException("no training examples.");
         var weights = classWeights?.Select(T.CreateChecked).ToArray();
-        var parameters = model.Parameters().ToList();
-        var adam = new Adam<T>(parameters, options.LearningRate, weightDecay: options.WeightDecay);
-        int batches = (train.Count + options.BatchSize - 1) / options.BatchSize;
-        long totalSteps = (long)batches * options.Epochs, step = 0;
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        var history = new List<EpochReport>();
-        ParameterSnapshot<T>? best = null;
-        (double Acc, double Loss) bestScore = (double.NegativeInfinity, double.PositiveInfinity);
-        int sinceBest = 0;
-        try
-        {
-            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        return SupervisedLoop.Run(model, train.Count, options, rng,
+            loss: indices =>
             {
-                var clock = Stopwatch.StartNew();
-                adam.LearningRate = options.LearningRateAt(epoch);
-                model.Train();
-                rng.Shuffle<int>(order);
-                double lossSum = 0, normSum = 0;
-                for (int b = 0; b < batches; b++)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    var idx = order.AsSpan(b * options.BatchSize, Math.Min(options.BatchSize, train.Count - b * options.BatchSize));
-                    var batch = train.Batch(idx, padId);
-                    var targets = new int[idx.Length];
-                    for (int i = 0; i < targets.Length; i++) targets[i] = train.Labels[idx[i]];
-                    adam.ZeroGrad();
-                    var loss = Op.CrossEntropy(model.Forward(batch), targets, classWeights: weights);
-                    loss.Backward();
-                    normSum += options.ClipNorm > 0 ? GradClip.ClipGradNorm(parameters, options.ClipNorm) : 0;
-                    adam.Step();
-                    double l = double.CreateChecked(loss.Item());
-                    if (!double.IsFinite(l))
-                        throw new InvalidOperationException($"training diverged: loss is {l} at epoch {epoch}, batch {b + 1}; lower --lr or --clip.");
-                    lossSum += l;
-                    onStep?.Invoke(++step, totalSteps, l);
-                }
-                double valLoss = double.NaN, valAcc = double.NaN;
-                if (validation is { Count: > 0 })
-                {
-                    var (pred, lossV) = Predict(model, validation, padId, weights);
-                    valLoss = lossV;
-                    valAcc = ClassificationMetrics.Accuracy(validation.Labels, pred);
-                }
-                var score = double.IsNaN(valAcc) ? (0.0, lossSum / batches) : (valAcc, valLoss);
-                bool isBest = score.Item1 > bestScore.Acc || (score.Item1 == bestScore.Acc && score.Item2 < bestScore.Loss);
-                if (isBest) { bestScore = score; best = new ParameterSnapshot<T>(model); sinceBest = 0; }
-                else sinceBest++;
-                var report = new EpochReport(epoch, options.Epochs, lossSum / batches, valLoss, valAcc, normSum / batches, clock.Elapsed.TotalSeconds, isBest);
-                history.Add(report);
-                onEpoch?.Invoke(report);
-                if (options.Patience > 0 && sinceBest >= options.Patience) break;
-            }
-        }
-        finally
-        {
-            best?.Restore(model);
-            model.Eval();
-        }
-        return history;
+                var batch = train.Batch(indices, padId);
+                var targets = new int[indices.Length];
+                for (int i = 0; i < targets.Length; i++) targets[i] = train.Labels[indices[i]];
+                return Op.CrossEntropy(model.Forward(batch), targets, classWeights: weights);
+            },
+            // Ranked by validation accuracy, ties broken by the lower validation loss; by the training loss without validation data.
+            score: trainLoss =>
+            {
+                if (validation is not { Count: > 0 }) return new EpochScore(double.NaN, double.NaN, 0, -trainLoss);
+                var (pred, valLoss) = Predict(model, validation, padId, weights);
+                double valAcc = ClassificationMetrics.Accuracy(validation.Labels, pred);
+                return new EpochScore(valLoss, valAcc, valAcc, -valLoss);
+            },
+            onEpoch, onStep, cancellation);
     }
 
     /// <summary>Predicted classes and the mean (weighted) cross-entropy on a set, in batches of 256.</summary>

@@ -35,65 +35,20 @@ public static class ForecastTrainer
         Check(model, train, "training");
         if (validation is { Count: > 0 }) Check(model, validation, "validation");
         if (train.Count == 0) throw new ArgumentException("no training windows.");
-        var parameters = model.Parameters().ToList();
-        var adam = new Adam<T>(parameters, options.LearningRate, weightDecay: options.WeightDecay);
-        int batches = (train.Count + options.BatchSize - 1) / options.BatchSize;
-        long totalSteps = (long)batches * options.Epochs, step = 0;
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        var history = new List<EpochReport>();
-        ParameterSnapshot<T>? best = null;
-        double bestLoss = double.PositiveInfinity;
-        int sinceBest = 0;
-        var average = options.AverageDecay > 0 ? new ParameterAverage<T>(model, options.AverageDecay) : null;
-        try
-        {
-            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        return SupervisedLoop.Run(model, train.Count, options, rng,
+            loss: indices =>
             {
-                var clock = Stopwatch.StartNew();
-                adam.LearningRate = options.LearningRateAt(epoch);
-                model.Train();
-                rng.Shuffle<int>(order);
-                double lossSum = 0, normSum = 0;
-                for (int b = 0; b < batches; b++)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    var idx = order.AsSpan(b * options.BatchSize, Math.Min(options.BatchSize, train.Count - b * options.BatchSize));
-                    var (xs, ys) = train.Gather(idx);
-                    var x = ToTensor<T>(xs, idx.Length, train.Lookback, train.Features);     // [b, W, F]
-                    var y = ToTensor<T>(ys, idx.Length, train.Horizon);                      // [b, K]
-                    adam.ZeroGrad();
-                    var loss = Op.MseLoss(model.Forward(x), y);
-                    loss.Backward();
-                    normSum += options.ClipNorm > 0 ? GradClip.ClipGradNorm(parameters, options.ClipNorm) : 0;
-                    adam.Step();
-                    average?.Update(model);
-                    double l = double.CreateChecked(loss.Item());
-                    if (!double.IsFinite(l))
-                        throw new InvalidOperationException($"training diverged: loss is {l} at epoch {epoch}, batch {b + 1}; lower --lr or --clip.");
-                    lossSum += l;
-                    onStep?.Invoke(++step, totalSteps, l);
-                }
-                // With averaging, the averaged weights are the candidate model; training continues from the raw ones.
-                ParameterSnapshot<T>? raw = null;
-                if (average is not null) { raw = new ParameterSnapshot<T>(model); average.CopyTo(model); }
+                var (xs, ys) = train.Gather(indices);
+                var x = ToTensor<T>(xs, indices.Length, train.Lookback, train.Features);     // [b, W, F]
+                var y = ToTensor<T>(ys, indices.Length, train.Horizon);                      // [b, K]
+                return Op.MseLoss(model.Forward(x), y);
+            },
+            score: trainLoss =>
+            {
                 double valLoss = validation is { Count: > 0 } ? Evaluate(model, validation) : double.NaN;
-                double score = double.IsNaN(valLoss) ? lossSum / batches : valLoss;
-                bool isBest = score < bestLoss;
-                if (isBest) { bestLoss = score; best = new ParameterSnapshot<T>(model); sinceBest = 0; }
-                else sinceBest++;
-                raw?.Restore(model);
-                var report = new EpochReport(epoch, options.Epochs, lossSum / batches, valLoss, valLoss, normSum / batches, clock.Elapsed.TotalSeconds, isBest);
-                history.Add(report);
-                onEpoch?.Invoke(report);
-                if (options.Patience > 0 && sinceBest >= options.Patience) break;
-            }
-        }
-        finally
-        {
-            best?.Restore(model);
-            model.Eval();
-        }
-        return history;
+                return new EpochScore(valLoss, valLoss, -(double.IsNaN(valLoss) ? trainLoss : valLoss));
+            },
+            onEpoch, onStep, cancellation);
     }
 
     /// <summary>Mean squared error (scaled units) of the model on a window set.</summary>
