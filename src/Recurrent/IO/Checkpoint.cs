@@ -45,6 +45,22 @@ public static class Checkpoint
         return ConfigJson.ReadFile(path);
     }
 
+    /// <summary>Reads config.json and checks that it describes a model of <paramref name="task"/>
+    /// (its <c>"task"</c> field); returns the config and its path for error messages.</summary>
+    /// <param name="directory">the model directory</param>
+    /// <param name="task">the expected task name, e.g. "forecast"</param>
+    /// <param name="what">the kind of model in words, for the error ("a forecaster")</param>
+    /// <exception cref="InvalidDataException">The config is of another task (the message names both).</exception>
+    public static (JsonObject Config, string Source) ReadTaskConfig(string directory, string task, string what)
+    {
+        var config = ReadConfig(directory);
+        string src = ConfigPath(directory);
+        string found = ConfigJson.GetString(config, "task", src, "");
+        if (found != task)
+            throw new InvalidDataException($"{src}: this is a '{(found.Length == 0 ? "unknown" : found)}' model, not {what} (task '{task}').");
+        return (config, src);
+    }
+
     /// <summary>Reads all tensors of model.safetensors.</summary>
     public static Dictionary<string, Tensor<T>> ReadWeights<T>(string directory) where T : unmanaged, IFloatingPointIeee754<T>
     {

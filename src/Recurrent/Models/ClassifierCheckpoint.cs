@@ -41,11 +41,7 @@ public static class ClassifierCheckpoint
     /// <exception cref="FileNotFoundException">A file of the model directory is missing.</exception>
     public static (TextClassifierModel<T> Model, ClassifierInfo Info) Load<T>(string directory) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var config = Checkpoint.ReadConfig(directory);
-        string src = Checkpoint.ConfigPath(directory);
-        string task = ConfigJson.GetString(config, "task", src, "");
-        if (task != Task)
-            throw new InvalidDataException($"{src}: this is a '{(task.Length == 0 ? "unknown" : task)}' model, not a text classifier (task '{Task}').");
+        var (config, src) = Checkpoint.ReadTaskConfig(directory, Task, "a text classifier");
         var labels = LabelEncoder.FromJson(config["classes"]);
         var encoder = TextEncoder.FromJson(config["text"]);
         var info = new ClassifierInfo(encoder, labels, ConfigJson.GetString(config, "text_column", src, "text"),

@@ -47,11 +47,7 @@ public static class ForecasterCheckpoint
     /// <exception cref="FileNotFoundException">A file of the model directory is missing.</exception>
     public static (ForecastModel<T> Model, ForecasterInfo Info) Load<T>(string directory) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var config = Checkpoint.ReadConfig(directory);
-        string src = Checkpoint.ConfigPath(directory);
-        string task = ConfigJson.GetString(config, "task", src, "");
-        if (task != Task)
-            throw new InvalidDataException($"{src}: this is a '{(task.Length == 0 ? "unknown" : task)}' model, not a forecaster (task '{Task}').");
+        var (config, src) = Checkpoint.ReadTaskConfig(directory, Task, "a forecaster");
         int lookback = ConfigJson.GetInt(config, "lookback", src, min: 1);
         int horizon = ConfigJson.GetInt(config, "horizon", src, min: 1);
         var features = config["features"] is JsonArray fa
