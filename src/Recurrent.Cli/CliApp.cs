@@ -80,7 +80,7 @@ public static class CliApp
 
     private static int ReportParseErrors(ParseResult parse, TextWriter stderr)
     {
-        foreach (var error in parse.Errors.Select(e => CliErrors.OneLine(e.Message)).Distinct())
+        foreach (var error in parse.Errors.Select(e => CliErrors.ParseError(e.Message)).Distinct())
             stderr.WriteLine($"error: {error}");
         stderr.WriteLine($"see '{CommandPath(parse.CommandResult.Command)} --help' for usage.");
         return ExitCodes.Usage;

@@ -58,4 +58,23 @@ public static class CliErrors
         var parts = message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return string.Join(" ", parts);
     }
+
+    /// <summary>A System.CommandLine parse error in the user's words: "Cannot parse argument '3000000000' for option
+    /// '--length' as expected type 'System.Nullable`1[System.Int32]'" names the type as "a whole number from
+    /// -2147483648 to 2147483647" rather than as a .NET type.</summary>
+    public static string ParseError(string message)
+    {
+        string line = OneLine(message);
+        return System.Text.RegularExpressions.Regex.Replace(line,
+            @"as expected type '(?:System\.Nullable`1\[)?System\.(\w+)\]?'",
+            m => m.Groups[1].Value switch
+            {
+                "Int32" => "as a whole number from -2147483648 to 2147483647",
+                "Int64" => "as a whole number from -9223372036854775808 to 9223372036854775807",
+                "UInt64" => "as a whole number from 0 to 18446744073709551615",
+                "Double" or "Single" => "as a number",
+                "Boolean" => "as true or false",
+                _ => m.Value,
+            });
+    }
 }

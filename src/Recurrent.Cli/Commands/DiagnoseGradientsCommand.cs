@@ -53,6 +53,7 @@ public static class DiagnoseGradientsCommand
                 var (options, model) = LongMemoryRunFiles.Load(dir);
                 kind = options.Task;
                 T = r.GetValue(length) ?? options.Length;
+                CheckSizes(kind, T, batchSize, [(options.Mode, options.HiddenSize, options.NumLayers), (options.Mode, options.HiddenSize, options.NumLayers)]);
                 string c = LessonCells.Name(options.Mode);
                 var fresh = new LongMemoryModel<double>(kind, options.Mode, options.HiddenSize, new Rng(seed), options.NumLayers, options.ForgetBias);
                 var trainedModel = new LongMemoryModel<double>(kind, options.Mode, options.HiddenSize, new Rng(seed), options.NumLayers, options.ForgetBias);
@@ -70,6 +71,7 @@ public static class DiagnoseGradientsCommand
                 if (H < 1 || H > 16384) throw new UsageException($"--hidden must be between 1 and 16384 (got {H}).");
                 var modes = ParseCells(r.GetValue(cell) ?? "all");
                 if (fb != 0 && !modes.Contains(RecurrentMode.Lstm)) throw new UsageException("--forget-bias applies to LSTMs, but --cell has none.");
+                CheckSizes(kind, T, batchSize, modes.Select(m => (m, H, 1)).ToList());
                 foreach (var mode in modes)
                 {
                     double modeFb = mode == RecurrentMode.Lstm ? fb : 0;
@@ -78,11 +80,6 @@ public static class DiagnoseGradientsCommand
                     subjects.Add(new Subject(label, new LongMemoryModel<double>(kind, mode, H, new Rng(seed), 1, modeFb), c, modeFb, false));
                 }
             }
-            int min = kind.MinLength();
-            if (T < min || T > 100_000) throw new UsageException($"--length must be between {min} and 100000 for the {kind.Name()} task (got {T}).");
-            int maxHidden = subjects.Max(s => s.Model.Rnn.HiddenSize), layers = subjects.Max(s => s.Model.Rnn.NumLayers);
-            if ((long)batchSize * kind.SequenceLength(T) * maxHidden * 8 * layers > LongMemoryOptions.MaxElements)
-                throw new UsageException($"--length {T} with --batch {batchSize} and hidden size {maxHidden} needs more memory than allowed (about 4 GB of activations); use a smaller length, batch or hidden size.");
             if (scale != 1)
                 foreach (var s in subjects) RecurrentWeightReport.ScaleRecurrentWeights(s.Model.Rnn, scale);
 
@@ -102,6 +99,21 @@ public static class DiagnoseGradientsCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>Refuses a length outside the task's range, and sizes whose double-precision models (weights and
+    /// gradients) or activations would not fit in about 4 GB, before any model is built.</summary>
+    private static void CheckSizes(LongMemoryTask kind, int T, int batchSize, IReadOnlyList<(RecurrentMode Mode, int Hidden, int Layers)> models)
+    {
+        int min = kind.MinLength();
+        if (T < min || T > 100_000) throw new UsageException($"--length must be between {min} and 100000 for the {kind.Name()} task (got {T}).");
+        // Budgets in float elements (LongMemoryOptions.MaxElements ≈ 4 GB); a double counts twice.
+        int maxHidden = models.Max(m => m.Hidden), layers = models.Max(m => m.Layers);
+        if ((long)batchSize * kind.SequenceLength(T) * maxHidden * 8 * layers * 2 > LongMemoryOptions.MaxElements)
+            throw new UsageException($"--length {T} with --batch {batchSize} and hidden size {maxHidden} needs more memory than allowed (about 4 GB of activations); use a smaller length, batch or hidden size.");
+        long weights = models.Sum(m => LongMemoryOptions.ParameterElements(kind, m.Mode, m.Hidden, m.Layers)) * 2 * 2;   // weights + gradients, in double
+        if (weights > LongMemoryOptions.MaxElements)
+            throw new UsageException($"hidden size {maxHidden}: the {models.Count} model(s) and their gradients in double precision need more than 4 GB; use a smaller hidden size.");
     }
 
     private static LongMemoryTask ParseTask(string name) => name.Trim().ToLowerInvariant() switch

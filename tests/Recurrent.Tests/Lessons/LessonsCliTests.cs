@@ -142,6 +142,38 @@ public class LessonsCliTests
     }
 
     [Fact]
+    public void HugeHiddenSize_IsRefusedBeforeAllocatingTheWeights()
+    {
+        using var tmp = new TempDir();
+        // 4·H² LSTM weights (and gradients, Adam's moments) would not fit: refused by the size check, not by the allocator.
+        CliRunner.Run("train", "adding", "--length", "5", "--hidden", "20000", "--out", tmp.File("x")).AssertUserError(ExitCodes.Usage, "parameters", "hidden");
+        CliRunner.Run("train", "copy", "--length", "5", "--hidden", "3000", "--layers", "20", "--out", tmp.File("x")).AssertUserError(ExitCodes.Usage, "parameters", "layer");
+        CliRunner.Run("diagnose", "gradients", "--length", "10", "--hidden", "16000", "--out", tmp.File("x")).AssertUserError(ExitCodes.Usage, "hidden size");
+        CliRunner.Run("diagnose", "gradients", "--length", "100000", "--hidden", "16000", "--out", tmp.File("x")).AssertUserError(ExitCodes.Usage, "--length");
+        Assert.False(Directory.Exists(tmp.File("x")));
+    }
+
+    [Theory]
+    [InlineData("train", "adding", "--length", "3000000000")]
+    [InlineData("train", "copy", "--train-steps", "1000000000000")]
+    [InlineData("diagnose", "gradients", "--length", "99999999999999")]
+    public void NumberBeyondInt_IsAUsageErrorInWords(string verb, string sub, string option, string value)
+    {
+        using var tmp = new TempDir();
+        var args = new List<string> { verb, sub, "--length", "5", "--quiet", "--out", tmp.File("x") };
+        int i = args.IndexOf(option);
+        if (i >= 0) args[i + 1] = value; else args.AddRange([option, value]);
+        var r = CliRunner.Run([.. args]);
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(option, lines[0]);
+        Assert.Contains("whole number from -2147483648 to 2147483647", lines[0]);
+        Assert.DoesNotContain("System.", r.Stderr);
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("see '", l));   // the frame's usage hint
+    }
+
+    [Fact]
     public void TrainAdding_OutIsAFile_IsAUserError()
     {
         using var tmp = new TempDir();

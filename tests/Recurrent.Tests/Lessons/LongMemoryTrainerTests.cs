@@ -123,4 +123,26 @@ public class LongMemoryTrainerTests
         Assert.Throws<ArgumentException>(() => (Tiny() with { LearningRate = 0 }).Validate());
         Assert.Throws<ArgumentException>(() => (Tiny() with { EvalEvery = 0 }).Validate());
     }
+
+    [Theory]
+    [InlineData(LongMemoryTask.Adding, RecurrentMode.Lstm, 5, 1)]
+    [InlineData(LongMemoryTask.Adding, RecurrentMode.RnnTanh, 3, 2)]
+    [InlineData(LongMemoryTask.Copy, RecurrentMode.Gru, 4, 3)]
+    [InlineData(LongMemoryTask.Copy, RecurrentMode.Lstm, 7, 2)]
+    public void ParameterElements_CountsTheModelWithoutBuildingIt(LongMemoryTask task, RecurrentMode mode, int hidden, int layers)
+    {
+        var model = new LongMemoryModel<float>(task, mode, hidden, new Recurrent.Tensors.Rng(1), layers);
+        long actual = model.ParameterCount;
+        Assert.Equal(actual, LongMemoryOptions.ParameterElements(task, mode, hidden, layers));
+    }
+
+    [Fact]
+    public void Validate_RefusesWeightsTooLargeToHold()
+    {
+        // 4·H·(H + 4) LSTM weights, ×4 for gradients and Adam: H = 9000 is ~1.3e9 elements, over the ~4 GB budget.
+        var big = Tiny(mode: RecurrentMode.Lstm) with { HiddenSize = 9000, BatchSize = 1, TestSize = 1 };
+        var ex = Assert.Throws<ArgumentException>(big.Validate);
+        Assert.Contains("parameters", ex.Message);
+        (Tiny(mode: RecurrentMode.Lstm) with { HiddenSize = 4000, BatchSize = 1, TestSize = 1 }).Validate();   // 4·4000² ×4 ≈ 2.6e8: fits
+    }
 }

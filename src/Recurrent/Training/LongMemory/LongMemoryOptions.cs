@@ -49,6 +49,21 @@ public sealed record LongMemoryOptions
         long stepElements = (long)BatchSize * steps * HiddenSize * 8 * NumLayers;
         if (testElements > MaxElements || stepElements > MaxElements)
             throw new ArgumentException($"length {Length} with batch {BatchSize}, hidden {HiddenSize}, {NumLayers} layer(s) and a test set of {TestSize} needs more than {MaxElements / (1 << 28)} GB; use a smaller length, batch, hidden size or test size.");
+        // The weights themselves, with their gradients and Adam's two moments: four copies.
+        long parameters = ParameterElements(Task, Mode, HiddenSize, NumLayers);
+        if (parameters > MaxElements / 4)
+            throw new ArgumentException($"hidden {HiddenSize} with {NumLayers} layer(s) means {parameters:N0} parameters; with their gradients and Adam's state that is more than {MaxElements / (1 << 28)} GB; use a smaller hidden size or fewer layers.");
+    }
+
+    /// <summary>Parameters of <see cref="LongMemoryModel{T}"/> for these sizes (recurrent stack with both biases, and the head),
+    /// computed without building it, so that sizes too large to allocate are refused before any allocation.</summary>
+    public static long ParameterElements(LongMemoryTask task, RecurrentMode mode, int hiddenSize, int numLayers)
+    {
+        long G = (long)mode.GateCount() * hiddenSize, H = hiddenSize;
+        long first = G * (task.InputSize() + H + 2);                         // weight_ih_l0, weight_hh_l0, two biases
+        long deeper = G * (H + H + 2) * Math.Max(0, numLayers - 1);          // layers ≥ 1 read the layer below (H wide)
+        long head = (H + 1) * task.OutputSize();
+        return first + deeper + head;
     }
 
     /// <summary>The largest number of float elements a run may hold in its test set or in one step's activations (about 4 GB).</summary>
