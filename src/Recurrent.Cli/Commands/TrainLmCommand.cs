@@ -143,7 +143,8 @@ public static class TrainLmCommand
         Directory.CreateDirectory(outDir);
         // steps.csv: loss and gradient norm (before clipping) of every step, appended across --resume;
         // spikes and divergence show here, not in the epoch means.
-        using var stepLog = OpenStepLog(outDir, append: trainer.State.CompletedEpochs > 0 || trainer.State.InsideEpoch);
+        using var stepLog = OpenStepLog(outDir, append: trainer.State.CompletedEpochs > 0 || trainer.State.InsideEpoch,
+            trainer.State.CompletedEpochs, trainer.State.NextStep);
         trainer.OnStep = s =>
         {
             if (s.Epoch != currentEpoch) { progress.Start($"epoch {s.Epoch}/{totalEpochs}", s.StepsInEpoch); currentEpoch = s.Epoch; }
@@ -216,13 +217,31 @@ public static class TrainLmCommand
         return ExitCodes.Ok;
     }
 
-    private static StreamWriter OpenStepLog(string outDir, bool append)
+    /// <summary>steps.csv for appending. On resume, rows past the checkpoint's position (left by a run that was
+    /// killed or diverged after its last save) are dropped, so the log holds each step once and in order.</summary>
+    private static StreamWriter OpenStepLog(string outDir, bool append, int completedEpochs, int nextStep)
     {
         string path = Path.Combine(outDir, "steps.csv");
+        if (append && File.Exists(path))
+        {
+            var lines = File.ReadAllLines(path);
+            var kept = lines.Where((line, i) => i == 0 || StepRowBefore(line, completedEpochs, nextStep)).ToArray();
+            if (kept.Length != lines.Length) AtomicFile.WriteAllText(path, string.Concat(kept.Select(l => l + "\n")));
+        }
         bool header = !append || !File.Exists(path);
         var w = new StreamWriter(path, append && File.Exists(path)) { AutoFlush = false };
         if (header) w.WriteLine("epoch,step,loss,grad_norm,tokens_per_second");
         return w;
+    }
+
+    /// <summary>True when the steps.csv row "epoch,step,…" was done before the position (completed epochs, next
+    /// step) a resume continues from; rows that do not parse are kept.</summary>
+    private static bool StepRowBefore(string line, int completedEpochs, int nextStep)
+    {
+        var f = line.Split(',', 3);
+        if (f.Length < 3 || !int.TryParse(f[0], CultureInfo.InvariantCulture, out int epoch) || !int.TryParse(f[1], CultureInfo.InvariantCulture, out int step))
+            return true;
+        return epoch <= completedEpochs || (epoch == completedEpochs + 1 && step <= nextStep);
     }
 
     private static string Describe(LanguageModelRun run)

@@ -53,7 +53,7 @@ public sealed record LanguageModelTrainingOptions
 /// <summary>One step, for progress displays.</summary>
 public readonly record struct TrainingStepReport(int Epoch, int Step, int StepsInEpoch, double Loss, double TokensPerSecond, double GradNorm);
 
-/// <summary>Training stopped because the loss or the gradient became NaN or infinite.</summary>
+/// <summary>Training stopped because the loss or the gradient became NaN or infinite (or the loss so large that the perplexity is).</summary>
 public sealed class TrainingDivergedException(int epoch, int step, int stepsInEpoch, string what)
     : Exception($"training diverged at epoch {epoch}, step {step} of {stepsInEpoch}: {what}")
 {
@@ -193,6 +193,10 @@ public sealed class LanguageModelTrainer<T> where T : unmanaged, IFloatingPointI
             var loss = Op.CrossEntropy(logits, batch.Y);                       // mean over B·T targets
             double l = double.CreateChecked(loss.Item());
             if (!double.IsFinite(l)) throw new TrainingDivergedException(epoch, step + 1, batches.Count, $"the loss is {Describe(l)}");
+            // Bounded cells (tanh RNN, GRU, LSTM) keep an exploding model's loss finite — the logits blow up
+            // instead — so a mean loss above ~709 nats (perplexity beyond double's range) is divergence too.
+            if (double.IsPositiveInfinity(Math.Exp(l)))
+                throw new TrainingDivergedException(epoch, step + 1, batches.Count, $"the loss is {l:G4} nats per token (perplexity overflows)");
             _optimizer.ZeroGrad(setToNone: false);
             loss.Backward();
             double norm = GradClip.ClipGradNorm(_parameters, clipAt);          // measured before clipping

@@ -1,5 +1,6 @@
 // `recurrent train lm` and `recurrent generate` end to end, as a user runs them: a tiny training in
 // about a second, the files it writes, generation, Ctrl-C and --resume, divergence, and bad input.
+using System.Globalization;
 using System.Text.Json;
 using Recurrent.Tests.Support;
 using Recurrent.Tests.Training;
@@ -125,6 +126,25 @@ public class LanguageModelCliTests
         Assert.Equal(good, File.ReadAllBytes(Path.Combine(run, "last", "model.safetensors")));
         using var trainer = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "last", "trainer.json")));
         Assert.Equal(1, trainer.RootElement.GetProperty("progress").GetProperty("completed_epochs").GetInt32());
+    }
+
+    [Fact]
+    public void ResumeFromAnOlderCheckpointDropsTheStepRowsPastIt()
+    {
+        // A run that diverges (or is killed) after its last save leaves steps.csv rows beyond the checkpoint;
+        // resuming redoes those steps, and the log must then hold every step once, in order.
+        using var dir = new TempDir();
+        string text = LanguageModelTrainingTests.WriteText(dir), run = dir.File("run");
+        CliRunner.Run(TinyArgs(text, run, "--optimizer", "sgd", "--cell", "rnn", "--epochs", "1")).AssertOk();
+        CliRunner.Run("train", "lm", "--resume", run, "--epochs", "3", "--lr", "1e38", "--quiet").AssertUserError(1, "diverged at epoch 2");
+        Assert.Contains(File.ReadAllLines(Path.Combine(run, "steps.csv")), l => l.StartsWith("2,", StringComparison.Ordinal));
+        CliRunner.Run("train", "lm", "--resume", run, "--epochs", "2", "--quiet").AssertOk();
+        var rows = File.ReadAllLines(Path.Combine(run, "steps.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.DoesNotContain(rows, r => r[2] == "nan");
+        var keys = rows.Select(r => (int.Parse(r[0], CultureInfo.InvariantCulture), int.Parse(r[1], CultureInfo.InvariantCulture))).ToList();
+        Assert.Equal(keys.OrderBy(k => k).ToList(), keys);
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        Assert.Equal(2, keys[^1].Item1);
     }
 
     [Fact]

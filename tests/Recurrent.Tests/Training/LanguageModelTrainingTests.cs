@@ -141,6 +141,24 @@ public class LanguageModelTrainingTests
     }
 
     [Fact]
+    public void ExplodingBoundedCellIsDivergenceNotAnInfinitePerplexity()
+    {
+        // A GRU with SGD at lr 1e6 and no clipping: the loss stays finite (millions of nats; the gates saturate)
+        // while the perplexity overflows. Training must stop as for a NaN, not finish with "ppl Infinity".
+        using var dir = new TempDir();
+        var run = LanguageModelRun.Start(Tiny(WriteText(dir), epochs: 3) with
+        {
+            Mode = RecurrentMode.Gru, Layers = 1, Dropout = 0, Optimizer = "sgd", LearningRate = 1e6,
+            Training = new LanguageModelTrainingOptions { BatchSize = 4, Steps = 6, Epochs = 3, ClipNorm = 0 },
+        });
+        double worst = 0;
+        run.Trainer.OnStep = r => worst = Math.Max(worst, r.Loss);
+        var ex = Assert.Throws<TrainingDivergedException>(() => { while (!run.Trainer.Finished) run.Trainer.RunEpoch(); });
+        Assert.Contains("perplexity overflows", ex.Message);
+        Assert.True(worst < 709.8, $"a step with loss {worst} was accepted");
+    }
+
+    [Fact]
     public void TextShorterThanOneMinibatchNamesTheOptions()
     {
         using var dir = new TempDir();
