@@ -275,7 +275,15 @@ public sealed class LanguageModelRun
         var dataRng = rng.Fork();
         var optimizer = OptimizerFactory.Create(s.Optimizer, model.Parameters(), s.LearningRate, s.Momentum, s.WeightDecay);
         var state = new LanguageModelTrainingState<float>();
-        var trainer = new LanguageModelTrainer<float>(model, optimizer, train, valid, s.Training, dataRng, state);
+        LanguageModelTrainer<float> trainer;
+        try
+        {
+            trainer = new LanguageModelTrainer<float>(model, optimizer, train, valid, s.Training, dataRng, state);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{s.TextPath}: {ex.Message}", ex);     // too short: name the file
+        }
         var run = new LanguageModelRun(s, corpus, sha, vocab, train, valid, model, optimizer, trainer);
         restore?.Invoke(run);
         return run;

@@ -173,7 +173,7 @@ public class LanguageModelCliTests
         File.WriteAllBytes(dir.File("latin1.txt"), [0x63, 0x61, 0x66, 0xE9, 0x20, 0x63, 0x61, 0x66, 0xE9]);
         CliRunner.Run(TinyArgs(dir.File("latin1.txt"), run)).AssertUserError(1, "latin1.txt", "invalid UTF-8", "offset 3");
         File.WriteAllText(dir.File("short.txt"), "too short for a minibatch");
-        CliRunner.Run(TinyArgs(dir.File("short.txt"), run)).AssertUserError(1, "fewer than one minibatch", "--batch");
+        CliRunner.Run(TinyArgs(dir.File("short.txt"), run)).AssertUserError(1, "short.txt", "fewer than one minibatch", "--batch");
         Assert.False(Directory.Exists(Path.Combine(run, "last")));
     }
 
