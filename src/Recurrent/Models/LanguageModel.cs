@@ -93,10 +93,10 @@ public sealed class LanguageModel<T> : Module<T> where T : unmanaged, IFloatingP
         ArgumentNullException.ThrowIfNull(ids);
         if (batch < 1 || steps < 1 || ids.Length != (long)batch * steps)
             throw new ArgumentException($"LanguageModel: {ids.Length} ids do not form [B={batch}, T={steps}].");
-        var x = Embedding is null
-            ? Op.OneHot<T>(ids, VocabSize, [batch, steps])                  // [B, T, V]
-            : Embedding.Forward(ids, [batch, steps]);                        // [B, T, E]
-        var r = Rnn.Forward(x, state?.H, state?.C);                          // Output [B, T, D·H]
+        // One-hot input goes in as ids: the first layer gathers rows of W_ihᵀ instead of multiplying by [B, T, V].
+        var r = Embedding is null
+            ? Rnn.ForwardOneHot(ids, batch, steps, state?.H, state?.C)       // Output [B, T, D·H]
+            : Rnn.Forward(Embedding.Forward(ids, [batch, steps]), state?.H, state?.C);
         var logits = Head.Forward(r.Output);                                  // [B, T, V]
         return (logits, new LanguageModelState<T>(r.HN, r.CN));
     }

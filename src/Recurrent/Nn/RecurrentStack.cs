@@ -122,19 +122,55 @@ public class RecurrentStack<T> : Module<T> where T : unmanaged, IFloatingPointIe
         CheckState("c0", c0, S, B);
         Op.PrepareLengths(OpName, lengths, T_, B);   // validate before any work
 
-        var input = Op.SwapBatchTime(x);                                            // [T, B, I]
+        return RunLayers(Op.SwapBatchTime(x), null, B, T_, h0, c0, lengths);        // [T, B, I] time-major
+    }
+
+    /// <summary>
+    /// Runs the stack over a one-hot input given as token ids, <c>x[b, t] = onehot(ids[b·T + t], InputSize)</c>,
+    /// without building x: the first layer gathers rows of its W_ihᵀ (see <see cref="Op.RecurrentLayerOneHot{T}"/>).
+    /// Same results as <c>Forward(Op.OneHot(ids, InputSize, [B, T]), …)</c>.
+    /// </summary>
+    /// <param name="ids">[B, T] token ids, batch-major, each in 0…InputSize−1.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="steps">T.</param>
+    /// <param name="h0">[L·D, B, H] initial hidden states, or null for zeros.</param>
+    /// <param name="c0">[L·D, B, H] initial cell states (LSTM only), or null for zeros.</param>
+    /// <param name="lengths">Valid steps per row (0…T), or null when all rows have T steps.</param>
+    /// <returns>Output [B, T, D·H], HN [L·D, B, H], CN [L·D, B, H] (LSTM) or null.</returns>
+    /// <exception cref="ArgumentException">ids do not form [B, T], an id is outside 0…InputSize−1, or a state does not fit.</exception>
+    public RecurrentResult<T> ForwardOneHot(int[] ids, int batch, int steps, Tensor<T>? h0 = null, Tensor<T>? c0 = null, int[]? lengths = null)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (batch < 1 || steps < 1 || ids.Length != (long)batch * steps)
+            throw new ArgumentException($"{OpName}: {ids.Length} token ids do not form [B={batch}, T={steps}].");
+        int S = NumLayers * NumDirections;
+        CheckState("h0", h0, S, batch);
+        if (c0 is not null && Mode != RecurrentMode.Lstm) throw new ArgumentException($"{OpName}: c0 is only used by the LSTM.");
+        CheckState("c0", c0, S, batch);
+        Op.PrepareLengths(OpName, lengths, steps, batch);
+        var tokens = new int[ids.Length];                                            // [T, B] time-major
+        for (int b = 0; b < batch; b++)
+            for (int t = 0; t < steps; t++) tokens[t * batch + b] = ids[b * steps + t];
+        return RunLayers(null, tokens, batch, steps, h0, c0, lengths);
+    }
+
+    // Layer by layer; the first reads either the dense time-major input or the one-hot token ids.
+    private RecurrentResult<T> RunLayers(Tensor<T>? input, int[]? tokens, int B, int T_, Tensor<T>? h0, Tensor<T>? c0, int[]? lengths)
+    {
         var hs = new List<Tensor<T>>(NumLayers);
         var cs = new List<Tensor<T>>(NumLayers);
         for (int k = 0; k < NumLayers; k++)
         {
             bool last = k == NumLayers - 1;
-            var r = Op.RecurrentLayer(Mode, input, _weights[k], h0, c0, k * NumDirections, lengths, batchFirstOutput: last);
+            var r = k == 0 && tokens is not null
+                ? Op.RecurrentLayerOneHot(Mode, tokens, T_, B, _weights[k], h0, c0, 0, lengths, batchFirstOutput: last)
+                : Op.RecurrentLayer(Mode, input!, _weights[k], h0, c0, k * NumDirections, lengths, batchFirstOutput: last);
             input = r.Output;                                                        // [T, B, D·H]; the last layer [B, T, D·H]
             if (k < NumLayers - 1 && Dropout > 0 && Training) input = Op.Dropout(input, Dropout, _dropoutRng);
             hs.Add(r.HN);
             if (r.CN is not null) cs.Add(r.CN);
         }
-        var output = input;                                                          // [B, T, D·H]
+        var output = input!;                                                         // [B, T, D·H]
         var hN = hs.Count == 1 ? hs[0] : Op.ConcatFirstDim(hs);                     // [L·D, B, H]
         var cN = cs.Count == 0 ? null : cs.Count == 1 ? cs[0] : Op.ConcatFirstDim(cs);
         return new RecurrentResult<T>(output, hN, cN);

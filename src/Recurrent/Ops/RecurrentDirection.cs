@@ -6,12 +6,15 @@
 // Speed plan (DESIGN.md §Speed): the input projection of all steps is ONE GEMM before the loop; each
 // step does one GEMM on the fused recurrent weight plus one fused gate kernel; backward does per step
 // only the gate kernel and dh_prev = dGates·W_hh, and the weight/bias/input gradients are each ONE GEMM
-// over all T·B rows after the loop. Buffers are allocated once per call, never per step.
+// over all T·B rows after the loop. Buffers are allocated once per call, never per step. With more than
+// one thread the time loop runs blocks of batch rows in parallel (see RunTimeLoop). A one-hot input given
+// as token ids (ForwardOneHot) gathers rows of W_ihᵀ instead of multiplying by a mostly-zero X.
 //
 // Variable lengths: row b is active at step s while s < length[b]; a finished row keeps its state and
 // outputs zero. The reverse direction runs over gathered reversed time, step s reading time
 // length[b] − 1 − s, which reproduces PyTorch's packed-sequence results.
 using System.Numerics;
+using System.Numerics.Tensors;
 using Recurrent.Kernels;
 using Recurrent.Nn;
 
@@ -34,7 +37,16 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     private T[]? _cs;                          // [T+1, B, H] LSTM cell states
     private T[]? _hn;                          // [T, B, H] GRU: W_hn·h + b_hn
     private bool _xOwned;                      // _x is a pooled gathered copy (reverse), not the caller's input
+    private int[]? _tokens;                    // [T, B] one-hot input as ids in step order (−1 = finished row), or null
     private bool _saved;                       // the buffers above hold a forward pass not yet released
+
+    // Per-call workspaces of the row-parallel time loops (set by Forward/Backward, read by ForwardRows/BackwardRows).
+    private RecurrentWeightOperand<T>? _recurrent;  // packed W_hh for this pass
+    private T[]? _hg;                          // [B, G] GRU: this step's hidden projection
+    private T[]? _dYd;                         // [T, B, H] output gradient in step order, or null
+    private T[]? _dh, _dc;                     // [B, H] carried state gradients
+    private T[]? _dG, _dGh;                    // [T, B, G] gate gradients (input side; hidden side for the GRU)
+    private bool _wantDh0;                     // d h0 is requested: run dh_prev·W_hh at the first step too
 
     public RecurrentDirection(RecurrentMode mode, int steps, int batch, int inputSize, int hidden, bool reverse,
         int[]? lengths, bool[]? active, T[] wIh, T[] wHh, T[]? bIh, T[]? bHh)
@@ -68,7 +80,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     public void Forward(T[] x, ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, Span<T> y, int yOffset, int yStride, bool yBatchFirst,
         Span<T> hN, Span<T> cN, bool keepForBackward)
     {
-        int T_ = _steps, B = _batch, I = _inputSize, H = _hidden, G = _gates, BH = B * H, TB = T_ * B;
+        int T_ = _steps, B = _batch, I = _inputSize, G = _gates, TB = T_ * B;
         bool padded = _lengths is not null;
 
         // x in step order: the reverse direction gathers rows so that step s holds time len−1−s.
@@ -91,6 +103,51 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         var bias = FoldedBias();
         if (bias is not null) { Elementwise.AddRowToEach<T>(_acts, bias); RecurrentBuffers<T>.Return(bias); }
 
+        Recur(h0, c0, y, yOffset, yStride, yBatchFirst, hN, cN, keepForBackward);
+    }
+
+    /// <summary>
+    /// As <see cref="Forward"/> for a one-hot input given by token ids: <c>x[t, b] = onehot(tokens[t·B + b], I)</c>
+    /// ([T, B] time-major, ids validated by the caller). The input projection of a one-hot row is a row of
+    /// W_ihᵀ, so it is gathered instead of multiplied (exactly the same values: the GEMM adds only zeros to it),
+    /// and Backward scatters the gate gradients into dW_ih. The ids have no gradient.
+    /// </summary>
+    public void ForwardOneHot(int[] tokens, ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, Span<T> y, int yOffset, int yStride, bool yBatchFirst,
+        Span<T> hN, Span<T> cN, bool keepForBackward)
+    {
+        int T_ = _steps, B = _batch, I = _inputSize, G = _gates, TB = T_ * B;
+        // Ids in step order (the reverse direction reads time len−1−s at step s); −1 = finished row (zero input).
+        _tokens = new int[TB];
+        for (int s = 0; s < T_; s++)
+            for (int b = 0; b < B; b++)
+            {
+                int t = _reverse ? SourceTime(s, b) : s;                              // the forward direction keeps finished rows' ids: their gates are masked
+                _tokens[s * B + b] = t >= 0 ? tokens[t * B + b] : -1;
+            }
+
+        var wT = RecurrentBuffers<T>.Rent(I * G, clear: false);                     // [I, G] = W_ihᵀ: row v is token v's projection
+        Transpose(_wIh, G, I, wT);
+        var bias = FoldedBias();                                                     // [G] or null
+        _acts = RecurrentBuffers<T>.Rent(TB * G, clear: false);                     // [T·B, G]
+        for (int r = 0; r < TB; r++)
+        {
+            var dst = _acts.AsSpan(r * G, G);
+            int v = _tokens[r];
+            if (v < 0) { if (bias is null) dst.Clear(); else bias.AsSpan().CopyTo(dst); }
+            else if (bias is null) wT.AsSpan(v * G, G).CopyTo(dst);
+            else TensorPrimitives.Add<T>(wT.AsSpan(v * G, G), bias, dst);            // = (x·W_ihᵀ) + bias of the dense path
+        }
+        RecurrentBuffers<T>.Return(bias);
+        RecurrentBuffers<T>.Return(wT);
+
+        Recur(h0, c0, y, yOffset, yStride, yBatchFirst, hN, cN, keepForBackward);
+    }
+
+    /// <summary>The recurrence over the projected inputs in <see cref="_acts"/>, then the outputs.</summary>
+    private void Recur(ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, Span<T> y, int yOffset, int yStride, bool yBatchFirst,
+        Span<T> hN, Span<T> cN, bool keepForBackward)
+    {
+        int T_ = _steps, B = _batch, H = _hidden, G = _gates, BH = B * H, TB = T_ * B;
         _hs = RecurrentBuffers<T>.Rent((T_ + 1) * BH, clear: false);               // [T+1, B, H]
         if (!h0.IsEmpty) h0[..BH].CopyTo(_hs); else _hs.AsSpan(0, BH).Clear();
         if (_mode == RecurrentMode.Lstm)
@@ -98,35 +155,14 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
             _cs = RecurrentBuffers<T>.Rent((T_ + 1) * BH, clear: false);           // [T+1, B, H]
             if (!c0.IsEmpty) c0[..BH].CopyTo(_cs); else _cs.AsSpan(0, BH).Clear();
         }
-        T[]? hg = null;                                                              // [B, G] GRU scratch
-        if (_mode == RecurrentMode.Gru) { _hn = RecurrentBuffers<T>.Rent(TB * H, clear: false); hg = RecurrentBuffers<T>.Rent(B * G, clear: false); }
-        ReadOnlySpan<T> bhn = _mode == RecurrentMode.Gru && _bHh is not null ? _bHh.AsSpan(2 * H, H) : default;
+        if (_mode == RecurrentMode.Gru) { _hn = RecurrentBuffers<T>.Rent(TB * H, clear: false); _hg = RecurrentBuffers<T>.Rent(B * G, clear: false); }
 
-        var recurrent = RecurrentWeightOperand<T>.ForForward(_wHh, G, H);           // W_hh packed once for all steps
-        for (int s = 0; s < T_; s++)
-        {
-            var active = ActiveAt(s);
-            var hPrev = _hs.AsSpan(s * BH, BH);
-            var h = _hs.AsSpan((s + 1) * BH, BH);
-            var gates = _acts.AsSpan(s * B * G, B * G);                             // [B, G]
-            switch (_mode)
-            {
-                case RecurrentMode.Lstm:
-                    recurrent.MultiplyInto(B, hPrev, gates, accumulate: true);         // += h_prev·W_hhᵀ
-                    LstmKernel.Forward(B, H, gates, hPrev, _cs.AsSpan(s * BH, BH), active, gates, h, _cs.AsSpan((s + 1) * BH, BH));
-                    break;
-                case RecurrentMode.Gru:
-                    recurrent.MultiplyInto(B, hPrev, hg, accumulate: false);           // h_prev·W_hhᵀ, bias apart
-                    GruKernel.Forward(B, H, gates, hg, bhn, hPrev, active, gates, _hn.AsSpan(s * BH, BH), h);
-                    break;
-                default:
-                    recurrent.MultiplyInto(B, hPrev, gates, accumulate: true);
-                    RnnKernel.Forward(B, H, _mode == RecurrentMode.RnnRelu, gates, hPrev, active, h);
-                    break;
-            }
-        }
-        recurrent.Release();
-        RecurrentBuffers<T>.Return(hg);
+        _recurrent = RecurrentWeightOperand<T>.ForForward(_wHh, G, H);             // W_hh packed once for all steps
+        RunTimeLoop(backward: false);
+        _recurrent.Release();
+        _recurrent = null;
+        RecurrentBuffers<T>.Return(_hg);
+        _hg = null;
 
         if (!y.IsEmpty)
             for (int s = 0; s < T_; s++)
@@ -141,6 +177,103 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         if (!keepForBackward) Release();
     }
 
+    // ----- the time loops, split over batch rows -----
+    //
+    // Rows of a minibatch never interact inside the recurrence, so each part runs a fixed block of rows
+    // through ALL T steps with no synchronisation between steps (only the read-only packed W_hh is shared),
+    // like FusedCharLm. Every element goes through the same operations whichever part owns its row (the
+    // step GEMM accumulates each element alone in k order, the gate kernels are per element), so results do
+    // not depend on the thread count. Splitting the columns of each step's GEMM instead would need two
+    // barriers per step, and one late thread on a shared machine would stall the other at every step.
+
+    private void RunTimeLoop(bool backward)
+    {
+        int parts = Math.Min(Parallelism.Threads, _batch);
+        // A block of rows must be worth a wake-up: below ~1M multiply-adds per step and part, stay on one thread.
+        if ((long)_batch * _gates * _hidden < Op.RecurrentParallelMinWork * parts) parts = 1;
+        var body = new TimeLoop(this, backward);
+        if (parts == 1) body.Run(0, 1);
+        else Parallelism.Run(parts, ref body);
+    }
+
+    private readonly struct TimeLoop(RecurrentDirection<T> owner, bool backward) : IParallelBody
+    {
+        public void Run(int part, int parts)
+        {
+            int b0 = (int)((long)owner._batch * part / parts), b1 = (int)((long)owner._batch * (part + 1) / parts);
+            if (b1 <= b0) return;
+            if (backward) owner.BackwardRows(b0, b1 - b0);
+            else owner.ForwardRows(b0, b1 - b0);
+        }
+    }
+
+    /// <summary>Rows [b0, b0+rows) of the [B] active mask at step s (empty = all active).</summary>
+    private ReadOnlySpan<bool> ActiveRows(int s, int b0, int rows) => _active is null ? default : _active.AsSpan(s * _batch + b0, rows);
+
+    /// <summary>Forward through the T steps for batch rows [b0, b0+rows).</summary>
+    private void ForwardRows(int b0, int rows)
+    {
+        int T_ = _steps, B = _batch, H = _hidden, G = _gates, BH = B * H, rH = rows * H, rG = rows * G;
+        var recurrent = _recurrent!;
+        ReadOnlySpan<T> bhn = _mode == RecurrentMode.Gru && _bHh is not null ? _bHh.AsSpan(2 * H, H) : default;
+        var hg = _hg is null ? default : _hg.AsSpan(b0 * G, rG);                           // [rows, G] GRU scratch
+        for (int s = 0; s < T_; s++)
+        {
+            var active = ActiveRows(s, b0, rows);
+            int hOff = s * BH + b0 * H;                                                 // these rows of slot s = h_{s-1}
+            var hPrev = _hs.AsSpan(hOff, rH);
+            var h = _hs.AsSpan(hOff + BH, rH);
+            var gates = _acts.AsSpan((s * B + b0) * G, rG);                             // [rows, G]
+            switch (_mode)
+            {
+                case RecurrentMode.Lstm:
+                    recurrent.MultiplyInto(rows, hPrev, gates, accumulate: true);      // += h_prev·W_hhᵀ
+                    LstmKernel.Forward(rows, H, gates, hPrev, _cs.AsSpan(hOff, rH), active, gates, h, _cs.AsSpan(hOff + BH, rH));
+                    break;
+                case RecurrentMode.Gru:
+                    recurrent.MultiplyInto(rows, hPrev, hg, accumulate: false);        // h_prev·W_hhᵀ, bias apart
+                    GruKernel.Forward(rows, H, gates, hg, bhn, hPrev, active, gates, _hn.AsSpan(hOff, rH), h);
+                    break;
+                default:
+                    recurrent.MultiplyInto(rows, hPrev, gates, accumulate: true);
+                    RnnKernel.Forward(rows, H, _mode == RecurrentMode.RnnRelu, gates, hPrev, active, h);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Backward through the T steps for batch rows [b0, b0+rows): gate gradients and the carried dh (dc).</summary>
+    private void BackwardRows(int b0, int rows)
+    {
+        int T_ = _steps, B = _batch, H = _hidden, G = _gates, BH = B * H, rH = rows * H, rG = rows * G;
+        var recurrent = _recurrent!;
+        var dh = _dh.AsSpan(b0 * H, rH);                                                // [rows, H] carried
+        var dc = _dc is null ? default : _dc.AsSpan(b0 * H, rH);
+        for (int s = T_ - 1; s >= 0; s--)
+        {
+            var active = ActiveRows(s, b0, rows);
+            int hOff = s * BH + b0 * H;
+            ReadOnlySpan<T> dy = _dYd is null ? default : _dYd.AsSpan(hOff, rH);
+            var acts = _acts.AsSpan((s * B + b0) * G, rG);
+            var dGs = _dG.AsSpan((s * B + b0) * G, rG);
+            var dGh = _dGh.AsSpan((s * B + b0) * G, rG);
+            switch (_mode)
+            {
+                case RecurrentMode.Lstm:
+                    LstmKernel.Backward(rows, H, acts, _cs.AsSpan(hOff, rH), _cs.AsSpan(hOff + BH, rH), active, dy, dh, dc, dGs);
+                    break;
+                case RecurrentMode.Gru:
+                    GruKernel.Backward(rows, H, acts, _hn.AsSpan(hOff, rH), _hs.AsSpan(hOff, rH), active, dy, dh, dGs, dGh);
+                    break;
+                default:
+                    RnnKernel.Backward(rows, H, _mode == RecurrentMode.RnnRelu, _hs.AsSpan(hOff + BH, rH), active, dy, dh, dGs);
+                    break;
+            }
+            // dh_prev += dGates·W_hh (skipped at the first step when nobody wants d h0).
+            if (s > 0 || _wantDh0) recurrent.MultiplyInto(rows, dGh, dh, accumulate: true);
+        }
+    }
+
     /// <summary>Returns the saved buffers to the pool (after backward, or when no backward will come).</summary>
     public void Release()
     {
@@ -153,6 +286,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         RecurrentBuffers<T>.Return(_hn);
         _x = _acts = _hs = [];
         _cs = _hn = null;
+        _tokens = null;
     }
 
     // b_ih + b_hh (LSTM, RNN); for the GRU only the r and z slices of b_hh fold in, b_hn stays inside r⊙(·).
@@ -173,6 +307,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     /// Back-propagates through the direction. Every destination accumulates (+=) and may be empty to skip.
     /// <paramref name="dY"/> is the gradient of the layer output [T, B, yStride] (empty = zero),
     /// <paramref name="dhN"/>/<paramref name="dcN"/> of the final states [B, H] (empty = zero).
+    /// After <see cref="ForwardOneHot"/>, <paramref name="dX"/> must be empty (token ids have no gradient).
     /// </summary>
     public void Backward(ReadOnlySpan<T> dY, int yOffset, int yStride, bool yBatchFirst, ReadOnlySpan<T> dhN, ReadOnlySpan<T> dcN,
         Span<T> dX, Span<T> dh0, Span<T> dc0, Span<T> dWih, Span<T> dWhh, Span<T> dbIh, Span<T> dbHh)
@@ -180,61 +315,46 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         int T_ = _steps, B = _batch, I = _inputSize, H = _hidden, G = _gates, BH = B * H, TB = T_ * B;
         if (!_saved)
             throw new InvalidOperationException($"{_mode.DisplayName()} layer: backward ran twice through one forward pass; its saved activations were released after the first (run the forward pass again).");
+        if (_tokens is not null && !dX.IsEmpty)
+            throw new InvalidOperationException($"{_mode.DisplayName()} layer: a one-hot (token id) input has no gradient.");
         bool padded = _lengths is not null;
 
         // Output gradient in step order, contiguous per direction.                  // [T, B, H]
-        T[]? dYd = null;
         if (!dY.IsEmpty)
         {
-            dYd = RecurrentBuffers<T>.Rent(TB * H, clear: padded);
+            _dYd = RecurrentBuffers<T>.Rent(TB * H, clear: padded);
             for (int s = 0; s < T_; s++)
                 for (int b = 0; b < B; b++)
                 {
                     int t = SourceTime(s, b);
-                    if (t >= 0) dY.Slice(OutputRow(t, b, yBatchFirst) * yStride + yOffset, H).CopyTo(dYd.AsSpan((s * B + b) * H, H));
+                    if (t >= 0) dY.Slice(OutputRow(t, b, yBatchFirst) * yStride + yOffset, H).CopyTo(_dYd.AsSpan((s * B + b) * H, H));
                 }
         }
-        var dh = RecurrentBuffers<T>.Rent(BH, clear: dhN.IsEmpty);                   // [B, H] carried dh
-        if (!dhN.IsEmpty) dhN[..BH].CopyTo(dh);
-        T[]? dc = null;
+        _dh = RecurrentBuffers<T>.Rent(BH, clear: dhN.IsEmpty);                      // [B, H] carried dh
+        if (!dhN.IsEmpty) dhN[..BH].CopyTo(_dh);
         if (_mode == RecurrentMode.Lstm)
         {
-            dc = RecurrentBuffers<T>.Rent(BH, clear: dcN.IsEmpty);
-            if (!dcN.IsEmpty) dcN[..BH].CopyTo(dc);
+            _dc = RecurrentBuffers<T>.Rent(BH, clear: dcN.IsEmpty);                  // [B, H] carried dc
+            if (!dcN.IsEmpty) dcN[..BH].CopyTo(_dc);
         }
-        var dG = RecurrentBuffers<T>.Rent(TB * G, clear: false);                     // [T, B, G] d input projection
-        var dGh = _mode == RecurrentMode.Gru ? RecurrentBuffers<T>.Rent(TB * G, clear: false) : dG; // [T, B, G] d hidden projection
-        var recurrent = RecurrentWeightOperand<T>.ForBackward(_wHh, G, H);          // W_hh packed once for all steps
-
-        for (int s = T_ - 1; s >= 0; s--)
-        {
-            var active = ActiveAt(s);
-            ReadOnlySpan<T> dy = dYd is null ? default : dYd.AsSpan(s * BH, BH);
-            var acts = _acts.AsSpan(s * B * G, B * G);
-            var dGs = dG.AsSpan(s * B * G, B * G);
-            switch (_mode)
-            {
-                case RecurrentMode.Lstm:
-                    LstmKernel.Backward(B, H, acts, _cs.AsSpan(s * BH, BH), _cs.AsSpan((s + 1) * BH, BH), active, dy, dh, dc, dGs);
-                    break;
-                case RecurrentMode.Gru:
-                    GruKernel.Backward(B, H, acts, _hn.AsSpan(s * BH, BH), _hs.AsSpan(s * BH, BH), active, dy, dh, dGs, dGh.AsSpan(s * B * G, B * G));
-                    break;
-                default:
-                    RnnKernel.Backward(B, H, _mode == RecurrentMode.RnnRelu, _hs.AsSpan((s + 1) * BH, BH), active, dy, dh, dGs);
-                    break;
-            }
-            // dh_prev += dGates·W_hh (skipped at the first step when nobody wants d h0).
-            if (s > 0 || !dh0.IsEmpty)
-                recurrent.MultiplyInto(B, dGh.AsSpan(s * B * G, B * G), dh, accumulate: true);
-        }
-        recurrent.Release();
-        if (!dh0.IsEmpty) Elementwise.AddInPlace(dh0[..BH], dh);
-        if (dc is not null && !dc0.IsEmpty) Elementwise.AddInPlace(dc0[..BH], dc);
+        _dG = RecurrentBuffers<T>.Rent(TB * G, clear: false);                        // [T, B, G] d input projection
+        _dGh = _mode == RecurrentMode.Gru ? RecurrentBuffers<T>.Rent(TB * G, clear: false) : _dG; // [T, B, G] d hidden projection
+        _wantDh0 = !dh0.IsEmpty;
+        _recurrent = RecurrentWeightOperand<T>.ForBackward(_wHh, G, H);             // W_hh packed once for all steps
+        RunTimeLoop(backward: true);
+        _recurrent.Release();
+        _recurrent = null;
+        var dG = _dG; var dGh = _dGh;
+        if (!dh0.IsEmpty) Elementwise.AddInPlace(dh0[..BH], _dh);
+        if (_dc is not null && !dc0.IsEmpty) Elementwise.AddInPlace(dc0[..BH], _dc);
 
         // Weight, bias and input gradients: one GEMM each over all T·B rows.
         if (!dWhh.IsEmpty) Gemm.Multiply(true, false, G, H, TB, dGh, _hs.AsSpan(0, TB * H), dWhh, accumulate: true);   // dGhᵀ·H_prev
-        if (!dWih.IsEmpty) Gemm.Multiply(true, false, G, I, TB, dG, _x, dWih, accumulate: true);                     // dGᵀ·X
+        if (!dWih.IsEmpty)
+        {
+            if (_tokens is null) Gemm.Multiply(true, false, G, I, TB, dG, _x, dWih, accumulate: true);               // dGᵀ·X
+            else ScatterInputGradient(dG, dWih);
+        }
         if (!dbIh.IsEmpty) Elementwise.SumRowsInto<T>(dG, dbIh[..G]);
         if (!dbHh.IsEmpty) Elementwise.SumRowsInto<T>(dGh, dbHh[..G]);
         if (!dX.IsEmpty)
@@ -253,11 +373,40 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
                 RecurrentBuffers<T>.Return(dXs);
             }
         }
-        RecurrentBuffers<T>.Return(dYd);
-        RecurrentBuffers<T>.Return(dh);
-        RecurrentBuffers<T>.Return(dc);
-        RecurrentBuffers<T>.Return(dG);
-        if (!ReferenceEquals(dGh, dG)) RecurrentBuffers<T>.Return(dGh);
+        RecurrentBuffers<T>.Return(_dYd);
+        RecurrentBuffers<T>.Return(_dh);
+        RecurrentBuffers<T>.Return(_dc);
+        RecurrentBuffers<T>.Return(_dG);
+        if (!ReferenceEquals(_dGh, _dG)) RecurrentBuffers<T>.Return(_dGh);
+        _dYd = _dh = _dc = _dG = _dGh = null;
         Release();
+    }
+
+    /// <summary>dW_ih [G, I] += dGᵀ·X for one-hot X: each row's gate gradient is added to the column of its
+    /// token (via dW_ihᵀ [I, G] so that the adds run along contiguous rows). Finished rows (id −1) add nothing.</summary>
+    private void ScatterInputGradient(T[] dG, Span<T> dWih)
+    {
+        int I = _inputSize, G = _gates, TB = _steps * _batch;
+        var dWT = RecurrentBuffers<T>.Rent(I * G, clear: true);                     // [I, G]
+        for (int r = 0; r < TB; r++)
+        {
+            int v = _tokens![r];
+            if (v < 0) continue;
+            var dst = dWT.AsSpan(v * G, G);
+            TensorPrimitives.Add<T>(dst, dG.AsSpan(r * G, G), dst);
+        }
+        for (int g = 0; g < G; g++)
+        {
+            var row = dWih.Slice(g * I, I);
+            for (int v = 0; v < I; v++) row[v] += dWT[v * G + g];
+        }
+        RecurrentBuffers<T>.Return(dWT);
+    }
+
+    /// <summary>dst [cols, rows] = srcᵀ for src [rows, cols].</summary>
+    private static void Transpose(T[] src, int rows, int cols, T[] dst)
+    {
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
     }
 }

@@ -10,6 +10,10 @@ namespace Recurrent.Ops;
 
 public static partial class Op
 {
+    /// <summary>Multiply-adds per time step (B·G·H) below which a recurrent layer's time loop is not split
+    /// across threads: a block of rows must be worth a wake-up (tests lower it to exercise the split).</summary>
+    internal static long RecurrentParallelMinWork = 1_000_000;
+
     /// <summary>
     /// Runs one recurrent layer over a time-major batch. Direction 0 runs forward in time; direction 1
     /// (when two weight sets are given) runs over reversed time, starting at each row's last valid step.
@@ -31,12 +35,53 @@ public static partial class Op
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         string op = $"RecurrentLayer({mode.DisplayName()})";
+        if (x.Rank != 3) throw new ArgumentException($"{op}: input {Tensor<T>.FormatShape(x.Shape)} must be [T, B, I].");
+        return RunLayer(op, mode, x, null, x.Dim(0), x.Dim(1), x.Dim(2), directions, h0, c0, stateOffset, lengths, batchFirstOutput);
+    }
+
+    /// <summary>
+    /// <c>RecurrentLayer</c> on the one-hot input <c>x[t, b] = onehot(tokens[t·B + b], I)</c> (I = the width of W_ih), without building x:
+    /// the input projection gathers rows of W_ihᵀ and the gradient of W_ih is a scatter-add. Same results as the
+    /// dense call on <c>Op.OneHot</c> (up to the summation order of dW_ih). The ids get no gradient.
+    /// </summary>
+    /// <param name="mode">The cell.</param>
+    /// <param name="tokens">[T, B] time-major token ids, each in 0…I−1 (read before this returns; not kept).</param>
+    /// <param name="steps">T.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="directions">One (unidirectional) or two (bidirectional) weight sets.</param>
+    /// <param name="h0">Initial hidden states [S, B, H] (slices from <paramref name="stateOffset"/>), or null for zeros.</param>
+    /// <param name="c0">Initial cell states like <paramref name="h0"/> (LSTM only), or null for zeros.</param>
+    /// <param name="stateOffset">First slice of h0/c0 used by this layer.</param>
+    /// <param name="lengths">Per-row valid lengths (each 0…T), or null when every row has T steps.</param>
+    /// <param name="batchFirstOutput">Write the output batch-first [B, T, D·H].</param>
+    /// <returns>Output [T, B, D·H] (or [B, T, D·H]), HN [D, B, H], CN [D, B, H] (LSTM) or null.</returns>
+    /// <exception cref="ArgumentException">A shape does not fit or an id is outside 0…I−1; the message names the op.</exception>
+    public static RecurrentResult<T> RecurrentLayerOneHot<T>(RecurrentMode mode, int[] tokens, int steps, int batch,
+        IReadOnlyList<RecurrentWeights<T>> directions, Tensor<T>? h0 = null, Tensor<T>? c0 = null, int stateOffset = 0,
+        int[]? lengths = null, bool batchFirstOutput = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string op = $"RecurrentLayer({mode.DisplayName()}, one-hot)";
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (steps < 1 || batch < 1 || tokens.Length != (long)steps * batch)
+            throw new ArgumentException($"{op}: {tokens.Length} token ids do not form [T={steps}, B={batch}].");
+        if (directions is null || directions.Count < 1 || directions[0].WeightIh.Rank != 2)
+            throw new ArgumentException($"{op}: expected 1 or 2 directions with a [G, I] weight_ih.");
+        int vocab = directions[0].WeightIh.Dim(1);
+        for (int i = 0; i < tokens.Length; i++)
+            if ((uint)tokens[i] >= (uint)vocab)
+                throw new ArgumentException($"{op}: token id {tokens[i]} at step {i / batch}, row {i % batch} is outside 0..{vocab - 1} (the one-hot width).");
+        return RunLayer(op, mode, null, tokens, steps, batch, vocab, directions, h0, c0, stateOffset, lengths, batchFirstOutput);
+    }
+
+    // The shared body: x (dense [T, B, I]) or tokens ([T, B] ids of a one-hot input), never both.
+    private static RecurrentResult<T> RunLayer<T>(string op, RecurrentMode mode, Tensor<T>? x, int[]? tokens, int T_, int B, int I,
+        IReadOnlyList<RecurrentWeights<T>> directions, Tensor<T>? h0, Tensor<T>? c0, int stateOffset, int[]? lengths, bool batchFirstOutput)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (directions is null || directions.Count is < 1 or > 2)
             throw new ArgumentException($"{op}: expected 1 or 2 directions, got {directions?.Count ?? 0}.");
-        if (x.Rank != 3) throw new ArgumentException($"{op}: input {Tensor<T>.FormatShape(x.Shape)} must be [T, B, I].");
-        int D = directions.Count, T_ = x.Dim(0), B = x.Dim(1), I = x.Dim(2);
+        int D = directions.Count;
         int H = directions[0].WeightHh.Rank == 2 ? directions[0].WeightHh.Dim(1) : -1;
-        int G = mode.GateCount() * H;
         foreach (var w in directions) ValidateWeights(op, mode, w, I, H);
         ValidateState(op, "h0", h0, stateOffset + D, B, H);
         if (c0 is not null && mode != RecurrentMode.Lstm) throw new ArgumentException($"{op}: c0 is only used by the LSTM.");
@@ -57,10 +102,10 @@ public static partial class Op
             runs[d] = new RecurrentDirection<T>(mode, T_, B, I, H, reverse: d == 1, lens, active,
                 w.WeightIh.Array, w.WeightHh.Array, w.BiasIh?.Array, w.BiasHh?.Array);
             int slice = (stateOffset + d) * BH;
-            runs[d].Forward(x.Array,
-                h0 is null ? default : h0.Data.Slice(slice, BH),
-                c0 is null ? default : c0.Data.Slice(slice, BH),
-                y.Data, d * H, D * H, batchFirstOutput, hN.Data.Slice(d * BH, BH), cN is null ? default : cN.Data.Slice(d * BH, BH), record);
+            ReadOnlySpan<T> h0d = h0 is null ? default : h0.Data.Slice(slice, BH), c0d = c0 is null ? default : c0.Data.Slice(slice, BH);
+            Span<T> hNd = hN.Data.Slice(d * BH, BH), cNd = cN is null ? default : cN.Data.Slice(d * BH, BH);
+            if (x is not null) runs[d].Forward(x.Array, h0d, c0d, y.Data, d * H, D * H, batchFirstOutput, hNd, cNd, record);
+            else runs[d].ForwardOneHot(tokens!, h0d, c0d, y.Data, d * H, D * H, batchFirstOutput, hNd, cNd, record);
         }
 
         if (record)

@@ -1,6 +1,8 @@
 // The one place the per-step recurrent GEMMs are issued: forward h_prev·W_hhᵀ and backward dGates·W_hh.
-// For float, W_hh is packed once per pass (Gemm.MultiplyPacked) and reused for all T steps, so the steps
-// skip packing and the packed panels stay hot in cache; other types use the plain GEMM.
+// For float, W_hh is packed once per pass and reused for all T steps, so the steps skip packing and the
+// packed panels stay hot in cache; other types use the plain GEMM. Each call runs on the calling thread
+// only (StepGemm, which also skips packing the few rows of A): the layer splits batch rows across threads
+// itself, and StepGemm is bit-identical to Gemm.MultiplyPacked, so the split never changes a result.
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Recurrent.Kernels;
@@ -29,12 +31,12 @@ internal sealed class RecurrentWeightOperand<T> where T : unmanaged, IFloatingPo
     /// <summary>For the backward recurrence: <c>dh [B, H] (+)= dGates [B, G]·W_hh</c>.</summary>
     public static RecurrentWeightOperand<T> ForBackward(T[] wHh, int gates, int hidden) => new(wHh, gates, hidden, transposed: false);
 
-    /// <summary><c>c (+)= a·op(W)</c> for <paramref name="rows"/> rows.</summary>
+    /// <summary><c>c (+)= a·op(W)</c> for <paramref name="rows"/> rows, on the calling thread.</summary>
     public void MultiplyInto(int rows, ReadOnlySpan<T> a, Span<T> c, bool accumulate)
     {
         int k = _transposed ? _hidden : _gates, n = _transposed ? _gates : _hidden;
         if (_packed is not null)
-            Gemm.MultiplyPacked(rows, MemoryMarshal.Cast<T, float>(a), k, _packed, MemoryMarshal.Cast<T, float>(c), n, accumulate);
+            StepGemm.MultiplyPacked(rows, MemoryMarshal.Cast<T, float>(a), k, _packed, MemoryMarshal.Cast<T, float>(c), n, accumulate);
         else
             Gemm.Multiply(false, _transposed, rows, n, k, a, _wHh, c, accumulate);
     }
