@@ -9,11 +9,11 @@
 #   checks       the bad-input behaviour as a user meets it (missing/empty/binary/invalid UTF-8/short text,
 #                a prefix outside the vocabulary, divergence, Ctrl-C) and a Portuguese round trip (ã, ç, é);
 #   tables       prints the markdown tables and lists from the metrics.json files in $OUT.
-# Usage: tools/results/lm_tables.sh [book|quality|shakespeare|checks|tables|all]
+# Usage: tools/results/lm_tables.sh [book|generations|quality|shakespeare|checks|tables|all]
 # Outputs go to $OUT (default runs/lm-results). Runs already finished there are kept; unfinished ones continue
 # with --resume. Long runs go at idle priority (PRIORITY="chrt -i 0 nice -n 19"; PRIORITY= to run normally),
 # from a private copy of the CLI in $OUT/bin, so rebuilding the repository never swaps a running binary.
-# CPU seconds per run are appended to NAME.cpu when GNU time is installed (/usr/bin/time).
+# CPU seconds of every invocation (user, system) are appended to NAME.cpu when GNU time is installed.
 # Cost on one core: book ≈ 2 CPU-hours, quality ≈ 1.5 hours wall (three pairs), shakespeare ≈ 15 CPU-minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -185,16 +185,14 @@ def cpu(name):
     try: return sum(float(a) + float(b) for a, b in (l.split() for l in open(os.path.join(out, name + ".cpu")) if l.strip()))
     except FileNotFoundError: return None
 def n(x, f="{:,.0f}"): return "" if x is None else f.format(x)
-print("### book table\n\n| model | book | ours: train ppl (epoch) | tokens/s (wall) | tokens per CPU-second |\n|---|---:|---:|---:|---:|")
+print("### book table\n\n| model | book | ours: train ppl (epochs) | tokens/s (wall) |\n|---|---:|---:|---:|")
 rows = [("book-rnn512", "RNN, H=512, lr 1", "1.0"), ("book-rnn256", "RNN, H=256, lr 1", "1.3"), ("book-gru256", "GRU, H=256, lr 1", "1.0"),
         ("book-lstm256", "LSTM, H=256, lr 1", "1.0"), ("book-lstm2x256", "2-layer LSTM, H=256, lr 2", "1.0"),
         ("book-bilstm2x256", "bidirectional 2-layer LSTM, H=256, lr 1", "1.1")]
 for name, label, book in rows:
     m = load(name)
-    if m is None: print(f"| {label} | {book} | not run | | |"); continue
-    c = cpu(name)
-    per_cpu = m["train_tokens"] * m["epochs"] / c if c else None
-    print(f"| {label} | {book} | {m['train_perplexity']:.3f} ({m['epochs']}) | {n(m['tokens_per_s'])} | {n(per_cpu)} |")
+    if m is None: print(f"| {label} | {book} | not run | |"); continue
+    print(f"| {label} | {book} | {m['train_perplexity']:.3f} ({m['epochs']}) | {n(m['tokens_per_s'])} |")
 gen = os.path.join(out, "book-generations.tsv")
 if os.path.exists(gen):
     print("\n### generations (greedy, last/)\n")
@@ -217,14 +215,14 @@ if m:
     c = cpu("shakespeare")
     print(f"\n### tiny Shakespeare\n\n- epochs {m['epochs']}, best val ppl {m['best_val_perplexity']:.3f} (epoch {m['best_epoch']}), "
           f"val bits/char {m['val_bits_per_char']:.3f} (last epoch: val ppl {m['val_perplexity']:.3f}), train ppl {m['train_perplexity']:.3f}, "
-          f"{n(m['tokens_per_s'])} tok/s (wall)" + (f", {n(m['train_tokens'] * m['epochs'] / c)} tokens per CPU-second" if c else "")
+          f"{n(m['tokens_per_s'])} tok/s (wall)" + (f", {c:,.0f} CPU-seconds in all" if c else "")
           + f", {m['parameters']:,} parameters, vocabulary {m['vocab_size']}")
 PY
 }
 
 build
 case "$what" in
-  book) book ;; quality) quality ;; shakespeare) shakespeare ;; checks) checks ;; tables) tables ;;
+  book) book ;; generations) generations ;; quality) quality ;; shakespeare) shakespeare ;; checks) checks ;; tables) tables ;;
   all) book; quality; shakespeare; checks; tables ;;
-  *) echo "usage: $0 [book|quality|shakespeare|checks|tables|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [book|generations|quality|shakespeare|checks|tables|all]" >&2; exit 2 ;;
 esac

@@ -88,6 +88,23 @@ public static class CorpusCommand
     private static string Show(string token, TokenLevel level)
         => level == TokenLevel.Char ? $"'{Vocabulary.Escape(token)}'" : Vocabulary.Escape(token);
 
+    /// <summary>The indices of <paramref name="count"/> ranked items worth drawing on a log rank axis: every rank
+    /// while ranks are more than 1/<paramref name="perDecade"/> decade apart (the first ~90), then the first rank
+    /// of each 1/<paramref name="perDecade"/>-decade step, and always the last. Frequencies fall monotonically, so
+    /// the curve looks the same, while a word-level plot of tiny Shakespeare (25,670 words, 3 series) shrinks
+    /// from 4 MB of SVG to a few hundred points per series.</summary>
+    public static int[] LogSpacedIndices(int count, int perDecade = 200)
+    {
+        var kept = new List<int>();
+        double lastBucket = double.NegativeInfinity;
+        for (int i = 0; i < count; i++)
+        {
+            double bucket = Math.Floor(Math.Log10(i + 1) * perDecade);
+            if (bucket > lastBucket || i == count - 1) { kept.Add(i); lastBucket = bucket; }
+        }
+        return [.. kept];
+    }
+
     /// <summary>Frequency against rank on log–log axes for unigrams, bigrams and trigrams (the book's figure).</summary>
     public static void WriteZipfPlot(TextCorpus corpus, string path)
     {
@@ -104,7 +121,8 @@ public static class CorpusCommand
         {
             var freqs = NGramStatistics.RankedFrequencies(corpus.Tokens, k);
             if (freqs.Length == 0) continue;
-            chart.Add(labels[k - 1], freqs.Select((_, i) => (double)(i + 1)).ToArray(), freqs.Select(f => (double)f).ToArray());
+            int[] shown = LogSpacedIndices(freqs.Length);
+            chart.Add(labels[k - 1], shown.Select(i => (double)(i + 1)).ToArray(), shown.Select(i => (double)freqs[i]).ToArray());
         }
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"{path}: the directory {dir} does not exist.");

@@ -38,6 +38,25 @@ public class CorpusCommandTests
     }
 
     [Fact]
+    public void ZipfPlotThinsLongTailsOnTheLogRankAxis()
+    {
+        int[] idx = Recurrent.Cli.Commands.CorpusCommand.LogSpacedIndices(100_000);
+        Assert.Equal(Enumerable.Range(0, 80), idx.Take(80));              // the head: every rank
+        Assert.Equal(99_999, idx[^1]);                                   // the tail ends at the last rank
+        Assert.True(idx.Zip(idx.Skip(1)).All(p => p.Second > p.First));
+        Assert.InRange(idx.Length, 500, 200 * 5 + 1);                     // ≤ 200 per decade over 5 decades
+        Assert.Equal([0, 1, 2], Recurrent.Cli.Commands.CorpusCommand.LogSpacedIndices(3));
+
+        // 20,000 distinct words: the plot stays small instead of growing with the vocabulary.
+        using var dir = new TempDir();
+        var sb = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) sb.Append("w").Append(i).Append(i % 3 == 0 ? " common " : " ");
+        File.WriteAllText(dir.File("many.txt"), sb.ToString());
+        CliRunner.Run("corpus", "--text", dir.File("many.txt"), "--prep", "raw", "--plot", dir.File("z.svg")).AssertOk();
+        Assert.InRange(new FileInfo(dir.File("z.svg")).Length, 1, 300_000);
+    }
+
+    [Fact]
     public void MissingFileIsOneLine()
     {
         using var dir = new TempDir();
