@@ -11,7 +11,7 @@
 # The Time Machine is read from ../shared/data (never copied here); without it the lm section says so and is skipped.
 # Every run uses one kernel thread and, on a shared machine, idle CPU priority (chrt -i 0, nice 19) so builds and
 # benchmarks keep the CPU; PRIORITY=normal runs at normal priority (faster on a machine of your own).
-# Knobs (environment): LENGTHS="100 50 200 400" STEPS=3000 SEEDS="1 2" COPY_LENGTHS="50" LM_EPOCHS=20 SEED=42 REBUILD=1 PRIORITY=idle
+# Knobs (environment): LENGTHS="100 50 200 400" STEPS=3000 SEEDS="1 2 3 4" COPY_LENGTHS="50" LM_EPOCHS=20 SEED=42 REBUILD=1 PRIORITY=idle
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -21,7 +21,7 @@ STEPS=${STEPS:-3000}
 COPY_LENGTHS=${COPY_LENGTHS:-"50"}
 LM_EPOCHS=${LM_EPOCHS:-20}
 SEED=${SEED:-42}
-SEEDS=${SEEDS:-"1 2"}
+SEEDS=${SEEDS:-"1 2 3 4"}
 FORCE=${FORCE:-0}
 PRIORITY=${PRIORITY:-idle}
 TEXT=../shared/data/timemachine.txt
