@@ -2,12 +2,14 @@
 //   BenchmarkDotNet: dotnet run -c Release --project bench/Recurrent.Benchmarks -- --filter '*'
 //   quick report:    dotnet run -c Release --project bench/Recurrent.Benchmarks -- quick [--threads N]
 //   recurrent step:  dotnet run -c Release --project bench/Recurrent.Benchmarks -- layer [--mode lstm] [--threads N]
+//   step phases:     dotnet run -c Release --project bench/Recurrent.Benchmarks -- phases [--cell lstm] [--hidden 256] [--threads N] [--mode train|infer]
 //   gate kernels:    dotnet run -c Release --project bench/Recurrent.Benchmarks -- gates   (BenchmarkDotNet: --filter '*GateKernel*')
 using BenchmarkDotNet.Running;
 using Recurrent.Benchmarks;
 
 if (args.Length > 0 && args[0] == "quick") return QuickBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "layer") return LayerBench.Run(args[1..]);
+if (args.Length > 0 && args[0] == "phases") return PhaseBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "gates") return GateKernelQuick.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -89,7 +89,13 @@ internal static unsafe class GemmF32
         if (threads > 1 && 2L * job.M * job.N * job.K >= ParallelMinFlops)
         {
             int nPanels = (job.N + nr - 1) / nr, mPanels = (job.M + mr - 1) / mr;
-            job.SplitRows = nPanels < 2 * threads && mPanels > nPanels;
+            // Each part packs the whole of the operand it does not split. Split columns, and every thread packs all of
+            // op(A); split rows, and every thread packs all of op(B) (nothing when B is pre-packed). Weight gradients
+            // dW = dGᵀ·X have a tall, transposed A (G×N tokens) and a narrow B: there rows duplicate far less.
+            long packA = (long)job.M * job.K * (job.TransposeA ? 2 : 1);
+            long packB = job.Packed != null ? 0 : (long)job.K * job.N * (job.TransposeB ? 2 : 1);
+            job.SplitRows = (nPanels < 2 * threads && mPanels > nPanels)
+                || (job.Packed == null && mPanels >= 4 * threads && packA > packB);
             parts = Math.Min(threads, job.SplitRows ? mPanels : nPanels);
         }
         job.Parts = parts;

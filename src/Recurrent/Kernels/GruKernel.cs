@@ -113,89 +113,152 @@ public static class GruKernel
         {
             int q = b * G, k = b * H;
             if (!active.IsEmpty && !active[b]) { dXg.Slice(q, G).Clear(); dHg.Slice(q, G).Clear(); continue; }
-            var a = acts.Slice(q, G); var dx = dXg.Slice(q, G); var dhg = dHg.Slice(q, G);
-            var hnRow = hn.Slice(k, H); var hp = hPrev.Slice(k, H); var dhRow = dh.Slice(k, H);
-            var dyRow = hasDy ? dy.Slice(k, H) : default;
-            int j = 0;
-            if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+            BackwardRow(H, 0, H, acts.Slice(q, G), hn.Slice(k, H), hPrev.Slice(k, H), hasDy ? dy.Slice(k, H) : default,
+                dh.Slice(k, H), dXg.Slice(q, G), dHg.Slice(q, G));
+        }
+    }
+
+    /// <summary>
+    /// Backward for hidden units [<paramref name="j0"/>, <paramref name="j1"/>) of every row (all rows active): the same
+    /// arithmetic as <see cref="Backward{T}"/> on those elements, nothing else touched, so threads can split a step by
+    /// units. Spans are whole buffers; <paramref name="dy"/> may be empty.
+    /// </summary>
+    internal static void BackwardUnits<T>(int batch, int hidden, int j0, int j1, ReadOnlySpan<T> acts, ReadOnlySpan<T> hn,
+        ReadOnlySpan<T> hPrev, ReadOnlySpan<T> dy, Span<T> dh, Span<T> dXg, Span<T> dHg) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int H = hidden, G = 3 * hidden, n = batch * H;
+        const string K = "GruKernel.BackwardUnits";
+        KernelChecks.Length(K, "acts", acts.Length, batch * G);
+        KernelChecks.Length(K, "dXg", dXg.Length, batch * G);
+        KernelChecks.Length(K, "dHg", dHg.Length, batch * G);
+        KernelChecks.Length(K, "hn", hn.Length, n);
+        KernelChecks.Length(K, "hPrev", hPrev.Length, n);
+        KernelChecks.Length(K, "dh", dh.Length, n);
+        if (!dy.IsEmpty) KernelChecks.Length(K, "dy", dy.Length, n);
+        KernelChecks.Units(K, j0, j1, H);
+        for (int b = 0; b < batch; b++)
+        {
+            int q = b * G, k = b * H;
+            BackwardRow(H, j0, j1, acts.Slice(q, G), hn.Slice(k, H), hPrev.Slice(k, H), dy.IsEmpty ? default : dy.Slice(k, H),
+                dh.Slice(k, H), dXg.Slice(q, G), dHg.Slice(q, G));
+        }
+    }
+
+    /// <summary>Units [j0, j1) of one row: a, dx, dhg [3H]; the others [H] (dyRow empty = no output gradient).</summary>
+    private static void BackwardRow<T>(int H, int j0, int j1, ReadOnlySpan<T> a, ReadOnlySpan<T> hnRow, ReadOnlySpan<T> hp,
+        ReadOnlySpan<T> dyRow, Span<T> dhRow, Span<T> dx, Span<T> dhg) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool hasDy = !dyRow.IsEmpty;
+        int j = j0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            var one = Vector<T>.One;
+            for (; j <= j1 - Vector<T>.Count; j += Vector<T>.Count)
             {
-                var one = Vector<T>.One;
-                for (; j <= H - Vector<T>.Count; j += Vector<T>.Count)
-                {
-                    var r = new Vector<T>(a[j..]); var z = new Vector<T>(a[(H + j)..]); var nv = new Vector<T>(a[(2 * H + j)..]);
-                    var dhk = new Vector<T>(dhRow[j..]);
-                    if (hasDy) dhk += new Vector<T>(dyRow[j..]);
-                    var dn = dhk * (one - z);
-                    var dz = dhk * (new Vector<T>(hp[j..]) - nv);
-                    var dan = dn * (one - nv * nv);
-                    var dr = dan * new Vector<T>(hnRow[j..]);
-                    var dar = dr * r * (one - r);
-                    var daz = dz * z * (one - z);
-                    dar.CopyTo(dx[j..]); daz.CopyTo(dx[(H + j)..]); dan.CopyTo(dx[(2 * H + j)..]);
-                    dar.CopyTo(dhg[j..]); daz.CopyTo(dhg[(H + j)..]); (dan * r).CopyTo(dhg[(2 * H + j)..]);
-                    (dhk * z).CopyTo(dhRow[j..]);
-                }
+                var r = new Vector<T>(a[j..]); var z = new Vector<T>(a[(H + j)..]); var nv = new Vector<T>(a[(2 * H + j)..]);
+                var dhk = new Vector<T>(dhRow[j..]);
+                if (hasDy) dhk += new Vector<T>(dyRow[j..]);
+                var dn = dhk * (one - z);
+                var dz = dhk * (new Vector<T>(hp[j..]) - nv);
+                var dan = dn * (one - nv * nv);
+                var dr = dan * new Vector<T>(hnRow[j..]);
+                var dar = dr * r * (one - r);
+                var daz = dz * z * (one - z);
+                dar.CopyTo(dx[j..]); daz.CopyTo(dx[(H + j)..]); dan.CopyTo(dx[(2 * H + j)..]);
+                dar.CopyTo(dhg[j..]); daz.CopyTo(dhg[(H + j)..]); (dan * r).CopyTo(dhg[(2 * H + j)..]);
+                (dhk * z).CopyTo(dhRow[j..]);
             }
-            for (; j < H; j++)
-            {
-                T r = a[j], z = a[H + j], nv = a[2 * H + j];
-                T dhk = dhRow[j] + (hasDy ? dyRow[j] : T.Zero);
-                T dn = dhk * (T.One - z);
-                T dz = dhk * (hp[j] - nv);
-                T dan = dn * (T.One - nv * nv);
-                T dr = dan * hnRow[j];
-                T dar = dr * r * (T.One - r);
-                T daz = dz * z * (T.One - z);
-                dx[j] = dar; dx[H + j] = daz; dx[2 * H + j] = dan;
-                dhg[j] = dar; dhg[H + j] = daz; dhg[2 * H + j] = dan * r;
-                dhRow[j] = dhk * z;
-            }
+        }
+        for (; j < j1; j++)
+        {
+            T r = a[j], z = a[H + j], nv = a[2 * H + j];
+            T dhk = dhRow[j] + (hasDy ? dyRow[j] : T.Zero);
+            T dn = dhk * (T.One - z);
+            T dz = dhk * (hp[j] - nv);
+            T dan = dn * (T.One - nv * nv);
+            T dr = dan * hnRow[j];
+            T dar = dr * r * (T.One - r);
+            T daz = dz * z * (T.One - z);
+            dx[j] = dar; dx[H + j] = daz; dx[2 * H + j] = dan;
+            dhg[j] = dar; dhg[H + j] = daz; dhg[2 * H + j] = dan * r;
+            dhRow[j] = dhk * z;
         }
     }
 
     private static Span<float> Cast<T>(Span<T> s) where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
     private static ReadOnlySpan<float> Cast<T>(ReadOnlySpan<T> s) where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
 
+    /// <summary>
+    /// Forward for hidden units [<paramref name="j0"/>, <paramref name="j1"/>) of every row (all rows active): the same
+    /// arithmetic as <see cref="Forward{T}"/> on those elements, nothing else read or written. Spans are whole buffers.
+    /// float32 with <see cref="FastActivation.IsAccelerated"/> only; <paramref name="j0"/> a multiple of 8 keeps results
+    /// bit-identical to the whole-row call.
+    /// </summary>
+    internal static void ForwardUnits(int batch, int hidden, int j0, int j1, ReadOnlySpan<float> xg, ReadOnlySpan<float> hg,
+        ReadOnlySpan<float> bhn, ReadOnlySpan<float> hPrev, Span<float> acts, Span<float> hn, Span<float> h)
+    {
+        int H = hidden, G = 3 * hidden, n = batch * H;
+        const string K = "GruKernel.ForwardUnits";
+        KernelChecks.Length(K, "xg", xg.Length, batch * G);
+        KernelChecks.Length(K, "hg", hg.Length, batch * G);
+        KernelChecks.Length(K, "acts", acts.Length, batch * G);
+        KernelChecks.Length(K, "hPrev", hPrev.Length, n);
+        KernelChecks.Length(K, "hn", hn.Length, n);
+        KernelChecks.Length(K, "h", h.Length, n);
+        if (!bhn.IsEmpty) KernelChecks.Length(K, "bhn", bhn.Length, H);
+        KernelChecks.Units(K, j0, j1, H);
+        for (int b = 0; b < batch; b++)
+        {
+            int q = b * G, k = b * H;
+            ForwardRowF32(H, j0, j1, xg.Slice(q, G), hg.Slice(q, G), bhn, hPrev.Slice(k, H), acts.Slice(q, G), hn.Slice(k, H), h.Slice(k, H));
+        }
+    }
+
     // float32, one fused pass per row, 8 units per iteration.
     private static void ForwardF32(int batch, int H, ReadOnlySpan<float> xg, ReadOnlySpan<float> hg, ReadOnlySpan<float> bhn,
         ReadOnlySpan<float> hPrev, ReadOnlySpan<bool> active, Span<float> acts, Span<float> hn, Span<float> h)
     {
         int G = 3 * H;
-        bool hasBias = !bhn.IsEmpty;
         for (int b = 0; b < batch; b++)
         {
             int q = b * G, k = b * H;
-            var hRow = h.Slice(k, H); var hnRow = hn.Slice(k, H); var hp = hPrev.Slice(k, H);
             if (!active.IsEmpty && !active[b])
             {
-                hp.CopyTo(hRow);
-                hnRow.Clear();
+                hPrev.Slice(k, H).CopyTo(h.Slice(k, H));
+                hn.Slice(k, H).Clear();
                 acts.Slice(q, G).Clear();
                 continue;
             }
-            var x = xg.Slice(q, G); var hh = hg.Slice(q, G); var a = acts.Slice(q, G);
-            int j = 0;
-            for (; j <= H - 8; j += 8)
-            {
-                var r = FastActivation.Sigmoid(Vector256.Create(x.Slice(j, 8)) + Vector256.Create(hh.Slice(j, 8)));
-                var z = FastActivation.Sigmoid(Vector256.Create(x.Slice(H + j, 8)) + Vector256.Create(hh.Slice(H + j, 8)));
-                var hnk = Vector256.Create(hh.Slice(2 * H + j, 8));
-                if (hasBias) hnk += Vector256.Create(bhn.Slice(j, 8));
-                var n = FastActivation.Tanh(Vector256.Create(x.Slice(2 * H + j, 8)) + r * hnk);
-                r.CopyTo(a.Slice(j, 8)); z.CopyTo(a.Slice(H + j, 8)); n.CopyTo(a.Slice(2 * H + j, 8));
-                hnk.CopyTo(hnRow.Slice(j, 8));
-                ((Vector256<float>.One - z) * n + z * Vector256.Create(hp.Slice(j, 8))).CopyTo(hRow.Slice(j, 8));
-            }
-            for (; j < H; j++)
-            {
-                float r = FastActivation.Sigmoid(x[j] + hh[j]);
-                float z = FastActivation.Sigmoid(x[H + j] + hh[H + j]);
-                float hnk = hh[2 * H + j] + (hasBias ? bhn[j] : 0f);
-                float n = FastActivation.Tanh(x[2 * H + j] + r * hnk);
-                a[j] = r; a[H + j] = z; a[2 * H + j] = n;
-                hnRow[j] = hnk;
-                hRow[j] = (1f - z) * n + z * hp[j];
-            }
+            ForwardRowF32(H, 0, H, xg.Slice(q, G), hg.Slice(q, G), bhn, hPrev.Slice(k, H), acts.Slice(q, G), hn.Slice(k, H), h.Slice(k, H));
+        }
+    }
+
+    /// <summary>Units [j0, j1) of one row: x, hh, a [3H]; bhn [H] or empty; hp, hnRow, hRow [H].</summary>
+    private static void ForwardRowF32(int H, int j0, int j1, ReadOnlySpan<float> x, ReadOnlySpan<float> hh, ReadOnlySpan<float> bhn,
+        ReadOnlySpan<float> hp, Span<float> a, Span<float> hnRow, Span<float> hRow)
+    {
+        bool hasBias = !bhn.IsEmpty;
+        int j = j0;
+        for (; j <= j1 - 8; j += 8)
+        {
+            var r = FastActivation.Sigmoid(Vector256.Create(x.Slice(j, 8)) + Vector256.Create(hh.Slice(j, 8)));
+            var z = FastActivation.Sigmoid(Vector256.Create(x.Slice(H + j, 8)) + Vector256.Create(hh.Slice(H + j, 8)));
+            var hnk = Vector256.Create(hh.Slice(2 * H + j, 8));
+            if (hasBias) hnk += Vector256.Create(bhn.Slice(j, 8));
+            var n = FastActivation.Tanh(Vector256.Create(x.Slice(2 * H + j, 8)) + r * hnk);
+            r.CopyTo(a.Slice(j, 8)); z.CopyTo(a.Slice(H + j, 8)); n.CopyTo(a.Slice(2 * H + j, 8));
+            hnk.CopyTo(hnRow.Slice(j, 8));
+            ((Vector256<float>.One - z) * n + z * Vector256.Create(hp.Slice(j, 8))).CopyTo(hRow.Slice(j, 8));
+        }
+        for (; j < j1; j++)
+        {
+            float r = FastActivation.Sigmoid(x[j] + hh[j]);
+            float z = FastActivation.Sigmoid(x[H + j] + hh[H + j]);
+            float hnk = hh[2 * H + j] + (hasBias ? bhn[j] : 0f);
+            float n = FastActivation.Tanh(x[2 * H + j] + r * hnk);
+            a[j] = r; a[H + j] = z; a[2 * H + j] = n;
+            hnRow[j] = hnk;
+            hRow[j] = (1f - z) * n + z * hp[j];
         }
     }
 }

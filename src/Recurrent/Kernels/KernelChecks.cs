@@ -13,4 +13,9 @@ internal static class KernelChecks
     {
         if (!active.IsEmpty && active.Length < batch) throw new ArgumentException($"{kernel}: active mask has {active.Length} rows, needs {batch} (or empty for all).");
     }
+
+    public static void Units(string kernel, int j0, int j1, int hidden)
+    {
+        if (j0 < 0 || j1 > hidden || j0 > j1) throw new ArgumentException($"{kernel}: unit range [{j0}, {j1}) is not within the {hidden} hidden units.");
+    }
 }

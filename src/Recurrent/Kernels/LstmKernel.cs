@@ -152,6 +152,27 @@ public static class LstmKernel
     private static Span<float> Cast<T>(Span<T> s) where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
     private static ReadOnlySpan<float> Cast<T>(ReadOnlySpan<T> s) where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
 
+    /// <summary>
+    /// Forward for hidden units [<paramref name="j0"/>, <paramref name="j1"/>) of every row (all rows active): the same
+    /// arithmetic as <see cref="Forward{T}"/> on those elements, nothing else read or written, so threads can split a
+    /// step by units. Spans are whole [B, 4H] / [B, H] buffers. float32 with <see cref="FastActivation.IsAccelerated"/> only;
+    /// <paramref name="j0"/> a multiple of 8 keeps results bit-identical to the whole-row call.
+    /// </summary>
+    internal static void ForwardUnits(int batch, int hidden, int j0, int j1, ReadOnlySpan<float> pre, ReadOnlySpan<float> cPrev,
+        Span<float> acts, Span<float> h, Span<float> c)
+    {
+        int H = hidden, G = 4 * hidden, n = batch * H;
+        const string K = "LstmKernel.ForwardUnits";
+        KernelChecks.Length(K, "pre", pre.Length, batch * G);
+        KernelChecks.Length(K, "acts", acts.Length, batch * G);
+        KernelChecks.Length(K, "cPrev", cPrev.Length, n);
+        KernelChecks.Length(K, "h", h.Length, n);
+        KernelChecks.Length(K, "c", c.Length, n);
+        KernelChecks.Units(K, j0, j1, H);
+        for (int b = 0; b < batch; b++)
+            ForwardRowF32(H, j0, j1, pre.Slice(b * G, G), cPrev.Slice(b * H, H), acts.Slice(b * G, G), h.Slice(b * H, H), c.Slice(b * H, H));
+    }
+
     // float32, one fused pass per row: 8 units per iteration through all four gates, the cell and the output.
     private static void ForwardF32(int batch, int H, ReadOnlySpan<float> pre, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> cPrev,
         ReadOnlySpan<bool> active, Span<float> acts, Span<float> h, Span<float> c)
@@ -167,29 +188,61 @@ public static class LstmKernel
                 acts.Slice(q, G).Clear();
                 continue;
             }
-            var p = pre.Slice(q, G); var a = acts.Slice(q, G);
-            var cp = cPrev.Slice(k, H); var cRow = c.Slice(k, H); var hRow = h.Slice(k, H);
-            int j = 0;
-            for (; j <= H - 8; j += 8)
-            {
-                var i = FastActivation.Sigmoid(Vector256.Create(p.Slice(j, 8)));
-                var f = FastActivation.Sigmoid(Vector256.Create(p.Slice(H + j, 8)));
-                var g = FastActivation.Tanh(Vector256.Create(p.Slice(2 * H + j, 8)));
-                var o = FastActivation.Sigmoid(Vector256.Create(p.Slice(3 * H + j, 8)));
-                var cn = f * Vector256.Create(cp.Slice(j, 8)) + i * g;
-                i.CopyTo(a.Slice(j, 8)); f.CopyTo(a.Slice(H + j, 8)); g.CopyTo(a.Slice(2 * H + j, 8)); o.CopyTo(a.Slice(3 * H + j, 8));
-                cn.CopyTo(cRow.Slice(j, 8));
-                (o * FastActivation.Tanh(cn)).CopyTo(hRow.Slice(j, 8));
-            }
-            for (; j < H; j++)
-            {
-                float i = FastActivation.Sigmoid(p[j]), f = FastActivation.Sigmoid(p[H + j]);
-                float g = FastActivation.Tanh(p[2 * H + j]), o = FastActivation.Sigmoid(p[3 * H + j]);
-                float cn = f * cp[j] + i * g;
-                a[j] = i; a[H + j] = f; a[2 * H + j] = g; a[3 * H + j] = o;
-                cRow[j] = cn;
-                hRow[j] = o * FastActivation.Tanh(cn);
-            }
+            ForwardRowF32(H, 0, H, pre.Slice(q, G), cPrev.Slice(k, H), acts.Slice(q, G), h.Slice(k, H), c.Slice(k, H));
+        }
+    }
+
+    /// <summary>Units [j0, j1) of one row: p, a [4H]; cp, cRow, hRow [H].</summary>
+    private static void ForwardRowF32(int H, int j0, int j1, ReadOnlySpan<float> p, ReadOnlySpan<float> cp, Span<float> a,
+        Span<float> hRow, Span<float> cRow)
+    {
+        int j = j0;
+        for (; j <= j1 - 8; j += 8)
+        {
+            var i = FastActivation.Sigmoid(Vector256.Create(p.Slice(j, 8)));
+            var f = FastActivation.Sigmoid(Vector256.Create(p.Slice(H + j, 8)));
+            var g = FastActivation.Tanh(Vector256.Create(p.Slice(2 * H + j, 8)));
+            var o = FastActivation.Sigmoid(Vector256.Create(p.Slice(3 * H + j, 8)));
+            var cn = f * Vector256.Create(cp.Slice(j, 8)) + i * g;
+            i.CopyTo(a.Slice(j, 8)); f.CopyTo(a.Slice(H + j, 8)); g.CopyTo(a.Slice(2 * H + j, 8)); o.CopyTo(a.Slice(3 * H + j, 8));
+            cn.CopyTo(cRow.Slice(j, 8));
+            (o * FastActivation.Tanh(cn)).CopyTo(hRow.Slice(j, 8));
+        }
+        for (; j < j1; j++)
+        {
+            float i = FastActivation.Sigmoid(p[j]), f = FastActivation.Sigmoid(p[H + j]);
+            float g = FastActivation.Tanh(p[2 * H + j]), o = FastActivation.Sigmoid(p[3 * H + j]);
+            float cn = f * cp[j] + i * g;
+            a[j] = i; a[H + j] = f; a[2 * H + j] = g; a[3 * H + j] = o;
+            cRow[j] = cn;
+            hRow[j] = o * FastActivation.Tanh(cn);
+        }
+    }
+
+    /// <summary>
+    /// Backward for hidden units [<paramref name="j0"/>, <paramref name="j1"/>) of every row (all rows active): the
+    /// same arithmetic as <see cref="Backward{T}"/> on those elements (gate gradients of those units, their dh zeroed
+    /// and dc carried), nothing else touched. Spans are whole buffers; <paramref name="dy"/> may be empty. float32 with
+    /// <see cref="FastActivation.IsAccelerated"/> only.
+    /// </summary>
+    internal static void BackwardUnits(int batch, int hidden, int j0, int j1, ReadOnlySpan<float> acts, ReadOnlySpan<float> cPrev,
+        ReadOnlySpan<float> c, ReadOnlySpan<float> dy, Span<float> dh, Span<float> dc, Span<float> dPre)
+    {
+        int H = hidden, G = 4 * hidden, n = batch * H;
+        const string K = "LstmKernel.BackwardUnits";
+        KernelChecks.Length(K, "acts", acts.Length, batch * G);
+        KernelChecks.Length(K, "dPre", dPre.Length, batch * G);
+        KernelChecks.Length(K, "cPrev", cPrev.Length, n);
+        KernelChecks.Length(K, "c", c.Length, n);
+        KernelChecks.Length(K, "dh", dh.Length, n);
+        KernelChecks.Length(K, "dc", dc.Length, n);
+        if (!dy.IsEmpty) KernelChecks.Length(K, "dy", dy.Length, n);
+        KernelChecks.Units(K, j0, j1, H);
+        for (int b = 0; b < batch; b++)
+        {
+            int q = b * G, k = b * H;
+            BackwardRowF32(H, j0, j1, acts.Slice(q, G), cPrev.Slice(k, H), c.Slice(k, H), dy.IsEmpty ? default : dy.Slice(k, H),
+                dh.Slice(k, H), dc.Slice(k, H), dPre.Slice(q, G));
         }
     }
 
@@ -198,45 +251,51 @@ public static class LstmKernel
     {
         int G = 4 * H;
         bool hasDy = !dy.IsEmpty;
-        var one = Vector256<float>.One;
         for (int b = 0; b < batch; b++)
         {
             int q = b * G, k = b * H;
             if (!active.IsEmpty && !active[b]) { dPre.Slice(q, G).Clear(); continue; }
-            var a = acts.Slice(q, G); var d = dPre.Slice(q, G);
-            var cp = cPrev.Slice(k, H); var cRow = c.Slice(k, H); var dhRow = dh.Slice(k, H); var dcRow = dc.Slice(k, H);
-            var dyRow = hasDy ? dy.Slice(k, H) : default;
-            int j = 0;
-            for (; j <= H - 8; j += 8)
-            {
-                var i = Vector256.Create(a.Slice(j, 8)); var f = Vector256.Create(a.Slice(H + j, 8));
-                var g = Vector256.Create(a.Slice(2 * H + j, 8)); var o = Vector256.Create(a.Slice(3 * H + j, 8));
-                var tc = FastActivation.Tanh(Vector256.Create(cRow.Slice(j, 8)));
-                var dhk = Vector256.Create(dhRow.Slice(j, 8));
-                if (hasDy) dhk += Vector256.Create(dyRow.Slice(j, 8));
-                var dO = dhk * tc;
-                var dck = Vector256.Create(dcRow.Slice(j, 8)) + dhk * o * (one - tc * tc);
-                (dck * g * i * (one - i)).CopyTo(d.Slice(j, 8));
-                (dck * Vector256.Create(cp.Slice(j, 8)) * f * (one - f)).CopyTo(d.Slice(H + j, 8));
-                (dck * i * (one - g * g)).CopyTo(d.Slice(2 * H + j, 8));
-                (dO * o * (one - o)).CopyTo(d.Slice(3 * H + j, 8));
-                (dck * f).CopyTo(dcRow.Slice(j, 8));
-                Vector256<float>.Zero.CopyTo(dhRow.Slice(j, 8));
-            }
-            for (; j < H; j++)
-            {
-                float i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j];
-                float tc = FastActivation.Tanh(cRow[j]);
-                float dhk = dhRow[j] + (hasDy ? dyRow[j] : 0f);
-                float dO = dhk * tc;
-                float dck = dcRow[j] + dhk * o * (1f - tc * tc);
-                d[j] = dck * g * i * (1f - i);
-                d[H + j] = dck * cp[j] * f * (1f - f);
-                d[2 * H + j] = dck * i * (1f - g * g);
-                d[3 * H + j] = dO * o * (1f - o);
-                dcRow[j] = dck * f;
-                dhRow[j] = 0f;
-            }
+            BackwardRowF32(H, 0, H, acts.Slice(q, G), cPrev.Slice(k, H), c.Slice(k, H), hasDy ? dy.Slice(k, H) : default,
+                dh.Slice(k, H), dc.Slice(k, H), dPre.Slice(q, G));
+        }
+    }
+
+    /// <summary>Units [j0, j1) of one row: a, d [4H]; the others [H] (dyRow empty = no output gradient).</summary>
+    private static void BackwardRowF32(int H, int j0, int j1, ReadOnlySpan<float> a, ReadOnlySpan<float> cp, ReadOnlySpan<float> cRow,
+        ReadOnlySpan<float> dyRow, Span<float> dhRow, Span<float> dcRow, Span<float> d)
+    {
+        bool hasDy = !dyRow.IsEmpty;
+        var one = Vector256<float>.One;
+        int j = j0;
+        for (; j <= j1 - 8; j += 8)
+        {
+            var i = Vector256.Create(a.Slice(j, 8)); var f = Vector256.Create(a.Slice(H + j, 8));
+            var g = Vector256.Create(a.Slice(2 * H + j, 8)); var o = Vector256.Create(a.Slice(3 * H + j, 8));
+            var tc = FastActivation.Tanh(Vector256.Create(cRow.Slice(j, 8)));
+            var dhk = Vector256.Create(dhRow.Slice(j, 8));
+            if (hasDy) dhk += Vector256.Create(dyRow.Slice(j, 8));
+            var dO = dhk * tc;
+            var dck = Vector256.Create(dcRow.Slice(j, 8)) + dhk * o * (one - tc * tc);
+            (dck * g * i * (one - i)).CopyTo(d.Slice(j, 8));
+            (dck * Vector256.Create(cp.Slice(j, 8)) * f * (one - f)).CopyTo(d.Slice(H + j, 8));
+            (dck * i * (one - g * g)).CopyTo(d.Slice(2 * H + j, 8));
+            (dO * o * (one - o)).CopyTo(d.Slice(3 * H + j, 8));
+            (dck * f).CopyTo(dcRow.Slice(j, 8));
+            Vector256<float>.Zero.CopyTo(dhRow.Slice(j, 8));
+        }
+        for (; j < j1; j++)
+        {
+            float i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j];
+            float tc = FastActivation.Tanh(cRow[j]);
+            float dhk = dhRow[j] + (hasDy ? dyRow[j] : 0f);
+            float dO = dhk * tc;
+            float dck = dcRow[j] + dhk * o * (1f - tc * tc);
+            d[j] = dck * g * i * (1f - i);
+            d[H + j] = dck * cp[j] * f * (1f - f);
+            d[2 * H + j] = dck * i * (1f - g * g);
+            d[3 * H + j] = dO * o * (1f - o);
+            dcRow[j] = dck * f;
+            dhRow[j] = 0f;
         }
     }
 }

@@ -72,25 +72,60 @@ public static unsafe class Parallelism
         try
         {
             EnsureWorkers(Math.Min(parts, Threads) - 1);
-            TBody local = body; // on this frame: stays put while the workers read it through a pointer
-            s_body = &Invoke<TBody>;
-            s_state = Unsafe.AsPointer(ref local);
-            s_failure = null;
-            s_done = 0;
-            long generation = ((Volatile.Read(ref s_claim) >>> 40) + 1) & 0xFF_FFFF;
-            Interlocked.Exchange(ref s_claim, (generation << 40) | ((long)parts << 32)); // full fence: publishes the call
-            if (Volatile.Read(ref s_sleepers) > 0) lock (s_gate) Monitor.PulseAll(s_gate);
-
-            ClaimAndRun();
-            var spin = new SpinWait();
-            while (Volatile.Read(ref s_done) != parts) spin.SpinOnce(sleep1Threshold: -1);
-            s_state = null;
-            s_failure?.Throw();
+            Publish(parts, ref body);
         }
         finally
         {
             Volatile.Write(ref s_busy, 0);
         }
+    }
+
+    /// <summary>
+    /// Runs <c>body.Run(p, parts)</c> for p = 0..parts−1 with every part on its OWN thread at the same time (the
+    /// caller and parts−1 workers), so that parts may wait for each other (a <see cref="SpinBarrier"/> per time step).
+    /// Returns false without running anything when that cannot be guaranteed: the workers are in use (a nested or
+    /// concurrent call) or <paramref name="parts"/> exceeds <see cref="Threads"/>. Every part must pass the same
+    /// sequence of barriers; a part that fails must break the barrier so that the others stop waiting.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parts"/> is less than 1 or more than 255.</exception>
+    internal static bool RunTeam<TBody>(int parts, ref TBody body) where TBody : struct, IParallelBody
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(parts, 255);
+        if (parts == 1) { body.Run(0, 1); return true; }
+        if (parts > Threads) return false;
+        if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0) return false;
+        // A thread that holds a part cannot claim another before that part ends, and a part cannot end before
+        // every part has passed its barriers: so with parts threads (caller + parts−1 workers) each part gets its own.
+        try
+        {
+            EnsureWorkers(parts - 1);
+            Publish(parts, ref body);
+        }
+        finally
+        {
+            Volatile.Write(ref s_busy, 0);
+        }
+        return true;
+    }
+
+    /// <summary>Publishes a call to the workers, takes part in it and waits for its end (the caller owns s_busy).</summary>
+    private static void Publish<TBody>(int parts, ref TBody body) where TBody : struct, IParallelBody
+    {
+        TBody local = body; // on this frame: stays put while the workers read it through a pointer
+        s_body = &Invoke<TBody>;
+        s_state = Unsafe.AsPointer(ref local);
+        s_failure = null;
+        s_done = 0;
+        long generation = ((Volatile.Read(ref s_claim) >>> 40) + 1) & 0xFF_FFFF;
+        Interlocked.Exchange(ref s_claim, (generation << 40) | ((long)parts << 32)); // full fence: publishes the call
+        if (Volatile.Read(ref s_sleepers) > 0) lock (s_gate) Monitor.PulseAll(s_gate);
+
+        ClaimAndRun();
+        var spin = new SpinWait();
+        while (Volatile.Read(ref s_done) != parts) spin.SpinOnce(sleep1Threshold: -1);
+        s_state = null;
+        s_failure?.Throw();
     }
 
     /// <summary>Claims and runs parts of the current call until none is left.</summary>

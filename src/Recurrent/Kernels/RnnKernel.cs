@@ -115,6 +115,40 @@ public static class RnnKernel
         }
     }
 
+    /// <summary>
+    /// Forward for hidden units [<paramref name="j0"/>, <paramref name="j1"/>) of every row (all rows active): the same
+    /// arithmetic as <see cref="Forward{T}"/> on those elements, nothing else touched, so threads can split a step by units.
+    /// </summary>
+    internal static void ForwardUnits<T>(int batch, int hidden, int j0, int j1, bool relu, ReadOnlySpan<T> pre, Span<T> h)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = batch * hidden, w = j1 - j0;
+        KernelChecks.Length("RnnKernel.ForwardUnits", "pre", pre.Length, n);
+        KernelChecks.Length("RnnKernel.ForwardUnits", "h", h.Length, n);
+        KernelChecks.Units("RnnKernel.ForwardUnits", j0, j1, hidden);
+        for (int b = 0; b < batch; b++) Activate(relu, pre.Slice(b * hidden + j0, w), h.Slice(b * hidden + j0, w));
+    }
+
+    /// <summary>
+    /// Backward for hidden units [<paramref name="j0"/>, <paramref name="j1"/>) of every row (all rows active): the same
+    /// arithmetic as <see cref="Backward{T}"/> on those elements, nothing else touched. <paramref name="dy"/> may be empty.
+    /// </summary>
+    internal static void BackwardUnits<T>(int batch, int hidden, int j0, int j1, bool relu, ReadOnlySpan<T> h, ReadOnlySpan<T> dy,
+        Span<T> dh, Span<T> dPre) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = batch * hidden, w = j1 - j0;
+        KernelChecks.Length("RnnKernel.BackwardUnits", "h", h.Length, n);
+        KernelChecks.Length("RnnKernel.BackwardUnits", "dh", dh.Length, n);
+        KernelChecks.Length("RnnKernel.BackwardUnits", "dPre", dPre.Length, n);
+        if (!dy.IsEmpty) KernelChecks.Length("RnnKernel.BackwardUnits", "dy", dy.Length, n);
+        KernelChecks.Units("RnnKernel.BackwardUnits", j0, j1, hidden);
+        for (int b = 0; b < batch; b++)
+        {
+            int k = b * hidden + j0;
+            BackwardRows(relu, h.Slice(k, w), dy.IsEmpty ? dy : dy.Slice(k, w), dh.Slice(k, w), dPre.Slice(k, w));
+        }
+    }
+
     private static void TanhF32(ReadOnlySpan<float> a, Span<float> h)
     {
         int j = 0;

@@ -40,10 +40,42 @@ internal static unsafe class StepGemm
             return;
         }
         fixed (float* pa = a) fixed (float* pc = c)
-            Avx2(m, n, k, pa, lda, b.Pointer, b.PaddedN, pc, ldc, accumulate);
+            Avx2(m, k, pa, lda, b.Pointer, b.PaddedN, 0, n, pc, ldc, accumulate);
     }
 
-    private static void Avx2(int m, int n, int k, float* a, int lda, float* packed, int paddedN, float* c, int ldc, bool accumulate)
+    /// <summary>Whether <see cref="MultiplyPackedColumns"/> can use <paramref name="b"/> (packed for the AVX2 kernel).</summary>
+    public static bool SupportsColumns(PackedMatrix b) => b.Kind == GemmKernelKind.Avx2;
+
+    /// <summary>
+    /// Columns <c>[n0, n1)</c> of <see cref="MultiplyPacked"/>: <c>C[:, n0:n1] (+)= A·op(B)[:, n0:n1]</c>, every other
+    /// element of C untouched (so threads can fill disjoint column ranges of one C, each reading only its panels of
+    /// B). <paramref name="c"/> and <paramref name="ldc"/> address the whole of C. Each computed element is
+    /// bit-identical to <see cref="MultiplyPacked"/>'s. Only for B packed for the AVX2 kernel (<see cref="SupportsColumns"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A span or leading dimension does not fit, B was never packed, the range is
+    /// not within 0..N, or B was packed for another kernel.</exception>
+    public static void MultiplyPackedColumns(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b, int n0, int n1,
+        Span<float> c, int ldc, bool accumulate)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        if (!b.IsPacked) throw new ArgumentException("StepGemm.MultiplyPackedColumns: the PackedMatrix was allocated but never packed.");
+        if (!SupportsColumns(b)) throw new ArgumentException($"StepGemm.MultiplyPackedColumns: needs a matrix packed for the AVX2 kernel (got {b.Kind}).");
+        int n = b.N, k = b.K;
+        if (n0 < 0 || n1 > n || n0 > n1) throw new ArgumentException($"StepGemm.MultiplyPackedColumns: column range [{n0}, {n1}) is not within the {n} columns of B.");
+        Gemm.Validate(false, false, m, n, k, a.Length, lda, k * n, n, c.Length, ldc);
+        if (m == 0 || n0 == n1) return;
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc + n0, n1 - n0).Clear();
+            return;
+        }
+        fixed (float* pa = a) fixed (float* pc = c)
+            Avx2(m, k, pa, lda, b.Pointer, b.PaddedN, n0, n1, pc, ldc, accumulate);
+    }
+
+    /// <summary>Columns [n0, n1) of C; a 16-column panel only partly inside the range is computed into a scratch
+    /// tile and only its columns inside the range are written (the same per-element arithmetic).</summary>
+    private static void Avx2(int m, int k, float* a, int lda, float* packed, int paddedN, int n0, int n1, float* c, int ldc, bool accumulate)
     {
         const int NR = 16, MR = 6;
         float* tile = stackalloc float[MR * NR];
@@ -52,9 +84,9 @@ internal static unsafe class StepGemm
             int kc = Math.Min(GemmF32.KC, k - pc);
             bool add = accumulate || pc > 0;
             float* bBlock = packed + (nint)pc * paddedN;                     // panels [kc][NR], panel jr at jr·kc
-            for (int jr = 0; jr < n; jr += NR)
+            for (int jr = n0 / NR * NR; jr < n1; jr += NR)
             {
-                int cols = Math.Min(NR, n - jr);
+                int lo = Math.Max(n0, jr), hi = Math.Min(n1, jr + NR);      // columns of this panel to write
                 float* bPanel = bBlock + (nint)jr * kc;
                 for (int ir = 0, rows; ir < m; ir += rows)
                 {
@@ -63,15 +95,15 @@ internal static unsafe class StepGemm
                     rows = left >= 2 * MR || left == MR ? MR : left > MR ? (left + 1) / 2 : left;
                     float* aRows = a + (nint)ir * lda + pc;
                     float* cTile = c + (nint)ir * ldc + jr;
-                    if (cols == NR) Run(rows, kc, aRows, lda, bPanel, cTile, ldc, add);
+                    if (lo == jr && hi == jr + NR) Run(rows, kc, aRows, lda, bPanel, cTile, ldc, add);
                     else
                     {
                         Run(rows, kc, aRows, lda, bPanel, tile, NR, add: false);
                         for (int i = 0; i < rows; i++)
                         {
-                            float* t = tile + i * NR, d = c + (nint)(ir + i) * ldc + jr;
-                            if (add) for (int j = 0; j < cols; j++) d[j] += t[j];
-                            else for (int j = 0; j < cols; j++) d[j] = t[j];
+                            float* t = tile + i * NR - jr, d = c + (nint)(ir + i) * ldc;
+                            if (add) for (int j = lo; j < hi; j++) d[j] += t[j];
+                            else for (int j = lo; j < hi; j++) d[j] = t[j];
                         }
                     }
                 }

@@ -6,10 +6,13 @@
 // Op.CrossEntropy → Backward → GradClip.ClipGradNorm → Sgd.Step, which is its reference twin in the tests),
 // without the graph: every buffer is sized once from (V, H, B, T) and reused, so after the first step
 // nothing is allocated. Differences from the general path, all exact rewrites of the same math:
-//   * x·W_ihᵀ with a one-hot x is a row gather of W_ihᵀ (and dW_ih a scatter-add of the gate gradients);
+//   * x·W_ihᵀ with a one-hot x is a row gather of W_ihᵀ, done inside the time loop just before the step's product
+//     adds h·W_hhᵀ to it (cache-hot, per thread); dW_ih is a scatter-add of the gate gradients into V rows, and
+//     db_ih = Σ of those V rows (= Σ over the N tokens, summed in another order);
 //   * W_hh is packed once per step for the forward products and once for the backward ones;
 //   * gradient clipping and the SGD update are one pass over each parameter.
 // Letters: T steps, B batch rows, V vocabulary, H hidden units, G = gates·H, N = T·B tokens.
+using System.Runtime.Intrinsics;
 using Recurrent.Kernels;
 using Recurrent.Nn;
 
@@ -51,6 +54,9 @@ public sealed class FusedCharLm
     private readonly float[] _dh, _dc;          // [B, H] carried
     private readonly float[] _gWihT;            // [V, G]
     private readonly float[] _gWih, _gWhh, _gBih, _gBhh, _gWout, _gBout;
+    private readonly (int Param, int Start)[] _chunks;  // fixed chunks of the gradients for clipping and SGD
+    private readonly double[] _chunkSquares;            // [chunks] Σ g² per chunk
+    private readonly long _chunkTotal;                  // parameters in all
 
     /// <summary>Binds the step to the parameters of <paramref name="rnn"/> and <paramref name="head"/> for
     /// minibatches of <paramref name="batch"/> rows × <paramref name="steps"/> time steps.</summary>
@@ -94,6 +100,9 @@ public sealed class FusedCharLm
         _gWihT = new float[V * G];
         _gWih = new float[G * V]; _gWhh = new float[G * H]; _gBih = new float[G]; _gBhh = new float[G];
         _gWout = new float[V * H]; _gBout = new float[V];
+        _chunks = BuildChunks();
+        _chunkSquares = new double[_chunks.Length];
+        foreach (var g in Gradients) _chunkTotal += g.Length;
     }
 
     /// <summary>B, rows per minibatch.</summary>
@@ -128,23 +137,44 @@ public sealed class FusedCharLm
     /// <exception cref="ArgumentException">A span is not B·T long or an id is outside 0..V−1.</exception>
     public (double Loss, double GradNorm) TrainStep(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, double learningRate, double maxNorm)
     {
+        long t0 = PhaseTicks is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         LoadTokens(inputs, targets);
-        Forward();
+        Mark(FusedCharLmPhase.Load, ref t0);
+        Forward(ref t0);
         double loss = LossAndLogitGradient(withGradient: true);
-        Backward();
+        Mark(FusedCharLmPhase.Head, ref t0);
+        Backward(ref t0);
         double norm = ClipAndUpdate(learningRate, maxNorm);
+        Mark(FusedCharLmPhase.ClipAndUpdate, ref t0);
         CarryState();
+        Mark(FusedCharLmPhase.Carry, ref t0);
         return (loss, norm);
+    }
+
+    /// <summary>When set (benchmarks), each phase of a step adds its Stopwatch ticks here, indexed by
+    /// <see cref="FusedCharLmPhase"/>; null (the default) costs one test per phase.</summary>
+    internal long[]? PhaseTicks;
+
+    private void Mark(FusedCharLmPhase phase, ref long t0)
+    {
+        if (PhaseTicks is null) return;
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        PhaseTicks[(int)phase] += now - t0;
+        t0 = now;
     }
 
     /// <summary>One inference step: forward from the carried state, returns the mean cross-entropy, carries the state.</summary>
     /// <exception cref="ArgumentException">A span is not B·T long or an id is outside 0..V−1.</exception>
     public double InferStep(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
     {
+        long t0 = PhaseTicks is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         LoadTokens(inputs, targets);
-        Forward();
+        Mark(FusedCharLmPhase.Load, ref t0);
+        Forward(ref t0);
         double loss = LossAndLogitGradient(withGradient: false);
+        Mark(FusedCharLmPhase.Head, ref t0);
         CarryState();
+        Mark(FusedCharLmPhase.Carry, ref t0);
         return loss;
     }
 
@@ -165,7 +195,7 @@ public sealed class FusedCharLm
             }
     }
 
-    private void Forward()
+    private void Forward(ref long t0)
     {
         int T = _t, B = _b, H = _h, G = _g, V = _v, BH = B * H;
         // Input projection of all steps: one-hot x·W_ihᵀ = row tok of W_ihᵀ; plus the folded biases.
@@ -173,10 +203,11 @@ public sealed class FusedCharLm
         _bIh.CopyTo(_bias, 0);
         int folded = _mode == RecurrentMode.Gru ? 2 * H : G;                            // GRU: b_hn inside r⊙(·)
         System.Numerics.Tensors.TensorPrimitives.Add(_bias.AsSpan(0, folded), _bHh.AsSpan(0, folded), _bias.AsSpan(0, folded));
-        RunRows(RowWork.Gather, (long)G);
+        Mark(FusedCharLmPhase.Gather, ref t0);
 
         _whhT.Pack(transposeB: true, _wHh, H);                                          // W_hhᵀ, once for T steps
         RunTimeLoop(backward: false);
+        Mark(FusedCharLmPhase.ForwardLoop, ref t0);
     }
 
     /// <summary>The head over all N outputs (<c>logits = Y·W_outᵀ + b</c>) and the mean cross-entropy; with
@@ -203,13 +234,8 @@ public sealed class FusedCharLm
             System.Numerics.Tensors.TensorPrimitives.Add(row, _bOut, row);
             float max = System.Numerics.Tensors.TensorPrimitives.Max(row);
             int t = _tgt[r];
-            float target = row[t], sum = 0;
-            for (int j = 0; j < V; j++)
-            {
-                float e = MathF.Exp(row[j] - max);                                      // one exp per logit
-                if (withGradient) row[j] = e;
-                sum += e;
-            }
+            float target = row[t];
+            float sum = ExpShiftedAndSum(row, max, store: withGradient);                // one exp per logit
             _rowLoss[r] = max + MathF.Log(sum) - target;                                // −log softmax[target]
             if (!withGradient) continue;
             float scale = invN / sum;
@@ -218,9 +244,37 @@ public sealed class FusedCharLm
         }
     }
 
+    /// <summary>Σ_j e^(row[j] − max), with row[j] ← e^(row[j] − max) when <paramref name="store"/>: eight logits at a
+    /// time with <see cref="FastActivation.Exp(System.Runtime.Intrinsics.Vector256{float})"/> (a scalar exp per logit
+    /// cost ~15% of an RNN inference step), the tail with its scalar twin. Summed lane-wise, then the lanes in order.</summary>
+    private static float ExpShiftedAndSum(Span<float> row, float max, bool store)
+    {
+        int j = 0;
+        float sum = 0;
+        if (FastActivation.IsAccelerated && row.Length >= 8)
+        {
+            var acc = System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var m = System.Runtime.Intrinsics.Vector256.Create(max);
+            for (; j <= row.Length - 8; j += 8)
+            {
+                var e = FastActivation.Exp(System.Runtime.Intrinsics.Vector256.Create(row.Slice(j, 8)) - m);
+                if (store) e.CopyTo(row.Slice(j, 8));
+                acc += e;
+            }
+            for (int lane = 0; lane < 8; lane++) sum += acc.GetElement(lane);
+        }
+        for (; j < row.Length; j++)
+        {
+            float e = FastActivation.Exp(row[j] - max);
+            if (store) row[j] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
     // ----- work split over the N = T·B token rows (input gather, head, head backward) -----
 
-    private enum RowWork { Gather, Head, HeadWithGradient, HeadBackward }
+    private enum RowWork { Head, HeadWithGradient, HeadBackward }
 
     private void RunRows(RowWork work, long workPerRow)
     {
@@ -240,11 +294,6 @@ public sealed class FusedCharLm
             int rows = r1 - r0;
             switch (work)
             {
-                case RowWork.Gather:                                                    // one-hot x·W_ihᵀ + bias = a row of W_ihᵀ + bias
-                    int G = owner._g;
-                    for (int r = r0; r < r1; r++)
-                        System.Numerics.Tensors.TensorPrimitives.Add(owner._wIhT.AsSpan(owner._tok[r] * G, G), owner._bias, owner._acts.AsSpan(r * G, G));
-                    break;
                 case RowWork.Head: owner.HeadRows(r0, rows, withGradient: false); break;
                 case RowWork.HeadWithGradient: owner.HeadRows(r0, rows, withGradient: true); break;
                 case RowWork.HeadBackward:                                              // dY = dlogits·W_out
@@ -264,7 +313,7 @@ public sealed class FusedCharLm
 
     // ----- backward -----
 
-    private void Backward()
+    private void Backward(ref long t0)
     {
         int T = _t, B = _b, H = _h, G = _g, V = _v, BH = B * H, N = _n;
         var y = _hs.AsSpan(BH, N * H);                                                  // [N, H] outputs
@@ -274,24 +323,60 @@ public sealed class FusedCharLm
         Elementwise.SumRowsInto<float>(_logits, _gBout);
         _wout.Pack(transposeB: false, _wOut, H);
         RunRows(RowWork.HeadBackward, (long)H * V);
+        Mark(FusedCharLmPhase.HeadBackward, ref t0);
 
         // Through time; the carried state is detached, so dh and dc start at zero.
         _whh.Pack(transposeB: false, _wHh, H);
         Array.Clear(_dh); Array.Clear(_dc);
         RunTimeLoop(backward: true);
+        Mark(FusedCharLmPhase.BackwardLoop, ref t0);
 
         // Weight and bias gradients over all N rows.
         Gemm.Multiply<float>(true, false, G, H, N, _dGh, _hs.AsSpan(0, N * H), _gWhh, accumulate: false);      // dGhᵀ·H_prev
-        Array.Clear(_gWihT);
+        Mark(FusedCharLmPhase.WeightGradient, ref t0);
+        int parts = Math.Min(Parallelism.Threads, (G + 7) / 8);
+        if ((long)N * G < ParallelMinWork / 16 * parts) parts = 1;                       // streaming work: worth a thread sooner
+        var body = new InputGradientColumns(this);
+        if (parts == 1) body.Run(0, 1);
+        else Parallelism.Run(parts, ref body);
+        Mark(FusedCharLmPhase.InputGradient, ref t0);
+    }
+
+    /// <summary>dW_ih, db_ih and db_hh for gate columns [g0, g1): the scatter-add of dG rows into the token rows of
+    /// dW_ihᵀ (rows in order), db_ih as the sum of those V rows (in order), db_hh = db_ih except for the GRU's hidden
+    /// side (its own sum over the N rows of dGh), then this column block of the transpose. Column blocks are
+    /// independent, so any split gives the same bits.</summary>
+    private void InputGradientColumnsRun(int g0, int g1)
+    {
+        int G = _g, V = _v, N = _n, w = g1 - g0;
+        for (int v = 0; v < V; v++) _gWihT.AsSpan(v * G + g0, w).Clear();
         for (int r = 0; r < N; r++)                                                     // dW_ihᵀ[tok] += dG row (one-hot X)
         {
-            var dst = _gWihT.AsSpan(_tok[r] * G, G);
-            System.Numerics.Tensors.TensorPrimitives.Add(dst, _dG.AsSpan(r * G, G), dst);
+            var dst = _gWihT.AsSpan(_tok[r] * G + g0, w);
+            System.Numerics.Tensors.TensorPrimitives.Add(dst, _dG.AsSpan(r * G + g0, w), dst);
         }
-        Transpose(_gWihT, V, G, _gWih);
-        Array.Clear(_gBih); Array.Clear(_gBhh);
-        Elementwise.SumRowsInto<float>(_dG, _gBih);
-        Elementwise.SumRowsInto<float>(_dGh, _gBhh);
+        var bih = _gBih.AsSpan(g0, w);
+        bih.Clear();
+        for (int v = 0; v < V; v++) System.Numerics.Tensors.TensorPrimitives.Add(bih, _gWihT.AsSpan(v * G + g0, w), bih);
+        var bhh = _gBhh.AsSpan(g0, w);
+        if (ReferenceEquals(_dGh, _dG)) bih.CopyTo(bhh);
+        else
+        {
+            bhh.Clear();
+            for (int r = 0; r < N; r++) System.Numerics.Tensors.TensorPrimitives.Add(bhh, _dGh.AsSpan(r * G + g0, w), bhh);
+        }
+        for (int g = g0; g < g1; g++)                                                   // dW_ih [G, V] = (dW_ihᵀ)ᵀ, these rows
+            for (int v = 0; v < V; v++) _gWih[g * V + v] = _gWihT[v * G + g];
+    }
+
+    private readonly struct InputGradientColumns(FusedCharLm owner) : IParallelBody
+    {
+        public void Run(int part, int parts)
+        {
+            int blocks = (owner._g + 7) / 8;                                            // whole vectors per block
+            int g0 = (int)((long)blocks * part / parts) * 8, g1 = Math.Min(owner._g, (int)((long)blocks * (part + 1) / parts) * 8);
+            if (g1 > g0) owner.InputGradientColumnsRun(g0, g1);
+        }
     }
 
     // ----- the time loops, split over batch rows -----
@@ -307,12 +392,21 @@ public sealed class FusedCharLm
 
     private void RunTimeLoop(bool backward)
     {
-        int parts = Math.Min(Parallelism.Threads, _b);
-        // A block of rows must be worth a wake-up: below ~1 MFLOP per step and thread, stay on one thread.
-        if ((long)_b * _g * _h < ParallelMinWork * parts) parts = 1;
+        int threads = Parallelism.Threads;
+        // A thread's share must be worth its synchronisation: below ~1 MFLOP per step and thread, stay on one thread.
+        if (threads > 1 && (long)_b * _g * _h >= ParallelMinWork * 2 && ChooseSplit(threads) == TimeSplit.Units)
+        {
+            int parts = Math.Min(threads, UnitBlocks);
+            _barrier.Reset(parts);
+            var team = new UnitsLoop(this, backward);
+            if (Parallelism.RunTeam(parts, ref team)) return;
+            // The workers are busy (a nested call): the same results on this thread.
+        }
+        int rowParts = Math.Min(threads, _b);
+        if ((long)_b * _g * _h < ParallelMinWork * rowParts) rowParts = 1;
         var body = new TimeLoop(this, backward);
-        if (parts == 1) body.Run(0, 1);
-        else Parallelism.Run(parts, ref body);
+        if (rowParts == 1) body.Run(0, 1);
+        else Parallelism.Run(rowParts, ref body);
     }
 
     private readonly struct TimeLoop(FusedCharLm owner, bool backward) : IParallelBody
@@ -326,7 +420,140 @@ public sealed class FusedCharLm
         }
     }
 
+    // ----- the time loops, split over hidden units -----
+    //
+    // Each thread owns a block of hidden units: its columns of every gate in the per-step product (only its panels of
+    // the packed W_hh, half of it with two threads, so it can stay in that core's L2) and the gate kernel for those
+    // units over ALL batch rows (M = B in the product instead of B / threads). The next step needs every unit of h,
+    // so the threads meet at a spinning barrier once per step (backward: once per step, between the gate gradients,
+    // which the product dG·W_hh needs in full, and that product, split by its output columns = units again).
+    // Each element is computed by the same operations as in the serial loop, so results do not depend on the split.
+
+    /// <summary>How the time loops are split across threads.</summary>
+    internal enum TimeSplit
+    {
+        /// <summary>Blocks of batch rows, each through all T steps, no synchronisation between steps.</summary>
+        Rows,
+        /// <summary>Blocks of hidden units, all rows, one barrier per step.</summary>
+        Units,
+    }
+
+    /// <summary>Forces a split (benchmarks and tests); null = <see cref="ChooseSplit"/>'s choice by shape.</summary>
+    internal TimeSplit? ForcedSplit;
+
+    private readonly SpinBarrier _barrier = new();
+
+    /// <summary>Units are handed out in blocks of 16 (one packed panel of the AVX2 kernel, a multiple of the 8-wide gate
+    /// kernels' vectors, so the split never changes which elements take the vector or the scalar path).</summary>
+    private const int UnitBlock = 16;
+
+    private int UnitBlocks => (_h + UnitBlock - 1) / UnitBlock;
+
+    private TimeSplit ChooseSplit(int threads)
+    {
+        bool unitsPossible = StepGemm.SupportsColumns(_whhT) && FastActivation.IsAccelerated && UnitBlocks >= 2;
+        if (!unitsPossible) return TimeSplit.Rows;
+        if (ForcedSplit is { } forced) return forced;
+        // Measured on the development VM (2 cores, AVX2, 512 KB L2; docs/benchmarks.md): the unit split was slower
+        // than the row split for every cell and shape tried (rnn/lstm H=256, lstm H=512, T=1000 B=8) — each step
+        // moves h (and dG) between the cores and waits at the barrier. Rows it is, unless a benchmark forces units.
+        return TimeSplit.Rows;
+    }
+
+    private readonly struct UnitsLoop(FusedCharLm owner, bool backward) : IParallelBody
+    {
+        public void Run(int part, int parts)
+        {
+            int blocks = owner.UnitBlocks;
+            int j0 = (int)((long)blocks * part / parts) * UnitBlock, j1 = Math.Min(owner._h, (int)((long)blocks * (part + 1) / parts) * UnitBlock);
+            try
+            {
+                if (backward) owner.BackwardUnits(j0, j1);
+                else owner.ForwardUnits(j0, j1);
+            }
+            catch
+            {
+                owner._barrier.Break();                                                   // the others must not wait for this part
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Forward through the T steps for hidden units [j0, j1) of all rows; one barrier per step.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up
+    private void ForwardUnits(int j0, int j1)
+    {
+        int T = _t, B = _b, H = _h, G = _g, BH = B * H, BG = B * G;
+        ReadOnlySpan<float> bhn = _mode == RecurrentMode.Gru ? _bHh.AsSpan(2 * H, H) : default;
+        for (int s = 0; s < T; s++)
+        {
+            var hPrev = _hs.AsSpan(s * BH, BH);                                         // [B, H] h_{s-1}, all units
+            var h = _hs.AsSpan((s + 1) * BH, BH);
+            var gates = _acts.AsSpan(s * BG, BG);                                       // [B, G]
+            int gateCount = G / H;
+            for (int b = 0; b < B; b++)                                                 // this block's columns of W_ihᵀ[tok] + bias
+            {
+                int row = _tok[s * B + b] * G;
+                for (int q = 0; q < gateCount; q++)
+                {
+                    int c0 = q * H + j0, w = j1 - j0;
+                    System.Numerics.Tensors.TensorPrimitives.Add(_wIhT.AsSpan(row + c0, w), _bias.AsSpan(c0, w), gates.Slice(b * G + c0, w));
+                }
+            }
+            switch (_mode)
+            {
+                case RecurrentMode.Lstm:
+                    for (int q = 0; q < 4; q++)                                         // += h_prev·W_hhᵀ, this block's columns of i, f, g, o
+                        StepGemm.MultiplyPackedColumns(B, hPrev, H, _whhT, q * H + j0, q * H + j1, gates, G, accumulate: true);
+                    LstmKernel.ForwardUnits(B, H, j0, j1, gates, _cs.AsSpan(s * BH, BH), gates, h, _cs.AsSpan((s + 1) * BH, BH));
+                    break;
+                case RecurrentMode.Gru:
+                    for (int q = 0; q < 3; q++)                                         // h_prev·W_hhᵀ of r, z, n, bias apart
+                        StepGemm.MultiplyPackedColumns(B, hPrev, H, _whhT, q * H + j0, q * H + j1, _hg, G, accumulate: false);
+                    GruKernel.ForwardUnits(B, H, j0, j1, gates, _hg, bhn, hPrev, gates, _hn.AsSpan(s * BH, BH), h);
+                    break;
+                default:
+                    StepGemm.MultiplyPackedColumns(B, hPrev, H, _whhT, j0, j1, gates, G, accumulate: true);
+                    RnnKernel.ForwardUnits<float>(B, H, j0, j1, _mode == RecurrentMode.RnnRelu, gates, h);
+                    break;
+            }
+            _barrier.SignalAndWait();                                                   // h_s complete before step s+1 reads it
+        }
+    }
+
+    /// <summary>Backward through the T steps for hidden units [j0, j1): their gate gradients, then their columns of
+    /// dh_prev = dG·W_hh (which reads every unit's dG: one barrier per step between the two).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up
+    private void BackwardUnits(int j0, int j1)
+    {
+        int T = _t, B = _b, H = _h, G = _g, BH = B * H, BG = B * G;
+        for (int s = T - 1; s >= 0; s--)
+        {
+            int hOff = s * BH;
+            ReadOnlySpan<float> dy = _dY.AsSpan(hOff, BH);                              // [B, H]
+            var acts = _acts.AsSpan(s * BG, BG);
+            var dGs = _dG.AsSpan(s * BG, BG);
+            var dGh = _dGh.AsSpan(s * BG, BG);
+            switch (_mode)
+            {
+                case RecurrentMode.Lstm:
+                    LstmKernel.BackwardUnits(B, H, j0, j1, acts, _cs.AsSpan(hOff, BH), _cs.AsSpan(hOff + BH, BH), dy, _dh, _dc, dGs);
+                    break;
+                case RecurrentMode.Gru:
+                    GruKernel.BackwardUnits<float>(B, H, j0, j1, acts, _hn.AsSpan(hOff, BH), _hs.AsSpan(hOff, BH), dy, _dh, dGs, dGh);
+                    break;
+                default:
+                    RnnKernel.BackwardUnits<float>(B, H, j0, j1, _mode == RecurrentMode.RnnRelu, _hs.AsSpan(hOff + BH, BH), dy, _dh, dGs);
+                    break;
+            }
+            if (s == 0) break;
+            _barrier.SignalAndWait();                                                   // every unit's dG_s before dG_s·W_hh
+            StepGemm.MultiplyPackedColumns(B, dGh, G, _whh, j0, j1, _dh, H, accumulate: true);   // dh_prev[:, j0:j1] += dG·W_hh[:, j0:j1]
+        }
+    }
+
     /// <summary>Forward through the T steps for rows [b0, b0+rows).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up
     private void ForwardRows(int b0, int rows)
     {
         int T = _t, B = _b, H = _h, G = _g, BH = B * H, rH = rows * H, rG = rows * G;
@@ -338,6 +565,8 @@ public sealed class FusedCharLm
             var hPrev = _hs.AsSpan(hOff, rH);
             var h = _hs.AsSpan(hOff + BH, rH);
             var gates = _acts.AsSpan((s * B + b0) * G, rG);                             // [rows, G]
+            for (int b = 0; b < rows; b++)                                              // one-hot x·W_ihᵀ + bias = a row of W_ihᵀ + bias
+                System.Numerics.Tensors.TensorPrimitives.Add(_wIhT.AsSpan(_tok[s * B + b0 + b] * G, G), _bias, gates.Slice(b * G, G));
             switch (_mode)
             {
                 case RecurrentMode.Lstm:
@@ -357,6 +586,7 @@ public sealed class FusedCharLm
     }
 
     /// <summary>Backward through the T steps for rows [b0, b0+rows): gate gradients and the carried dh (dc).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up
     private void BackwardRows(int b0, int rows)
     {
         int T = _t, B = _b, H = _h, G = _g, BH = B * H, rH = rows * H, rG = rows * G;
@@ -386,34 +616,68 @@ public sealed class FusedCharLm
     }
 
     /// <summary>clip_grad_norm_ then SGD, fused: the same float operations as GradClip.ClipGradNorm
-    /// (<c>g ← g·coef</c> when coef &lt; 1) followed by Sgd.Step (<c>p ← p + (−lr)·g</c>).</summary>
+    /// (<c>g ← g·coef</c> when coef &lt; 1) followed by Sgd.Step (<c>p ← p + (−lr)·g</c>). Both passes run over fixed
+    /// chunks of the parameters (<see cref="ClipChunk"/> elements), split across threads; the squared norm is summed per
+    /// chunk in double and the chunk sums in chunk order, so it does not depend on the thread count.</summary>
     private double ClipAndUpdate(double learningRate, double maxNorm)
     {
-        double sq = SumOfSquares(_gWih) + SumOfSquares(_gWhh) + SumOfSquares(_gBih) + SumOfSquares(_gBhh)
-            + SumOfSquares(_gWout) + SumOfSquares(_gBout);
+        int chunks = _chunkSquares.Length;
+        int parts = Math.Min(Parallelism.Threads, chunks);
+        if (_chunkTotal < ParallelMinWork / 4 * parts) parts = 1;
+        var squares = new ClipChunks(this, update: false, 0, 0, false);
+        if (parts == 1) squares.Run(0, 1); else Parallelism.Run(parts, ref squares);
+        double sq = 0;
+        foreach (double chunk in _chunkSquares) sq += chunk;
         double norm = Math.Sqrt(sq);
         double coef = double.IsPositiveInfinity(maxNorm) ? 1.0 : Math.Min(maxNorm / (norm + 1e-6), 1.0);
         if (double.IsNaN(norm)) coef = double.NaN;
-        float c = (float)coef, negLr = -(float)learningRate;
-        bool scale = coef != 1.0;
-        Update(_wIh, _gWih, scale, c, negLr);
-        Update(_wHh, _gWhh, scale, c, negLr);
-        Update(_bIh, _gBih, scale, c, negLr);
-        Update(_bHh, _gBhh, scale, c, negLr);
-        Update(_wOut, _gWout, scale, c, negLr);
-        Update(_bOut, _gBout, scale, c, negLr);
+        var update = new ClipChunks(this, update: true, (float)coef, -(float)learningRate, coef != 1.0);
+        if (parts == 1) update.Run(0, 1); else Parallelism.Run(parts, ref update);
         return norm;
     }
 
-    private static void Update(float[] p, float[] g, bool scale, float c, float negLr)
+    /// <summary>Elements per chunk of the clipping and update passes (a multiple of the vector width).</summary>
+    private const int ClipChunk = 16384;
+
+    /// <summary>(parameter index, start) of every chunk, in parameter order; filled once.</summary>
+    private (int Param, int Start)[] BuildChunks()
+    {
+        var list = new List<(int, int)>();
+        var grads = Gradients;
+        for (int i = 0; i < grads.Count; i++)
+            for (int j = 0; j < Math.Max(grads[i].Length, 1); j += ClipChunk) list.Add((i, j));
+        return [.. list];
+    }
+
+    private float[] ParamArray(int i) => i switch { 0 => _wIh, 1 => _wHh, 2 => _bIh, 3 => _bHh, 4 => _wOut, _ => _bOut };
+    private float[] GradArray(int i) => i switch { 0 => _gWih, 1 => _gWhh, 2 => _gBih, 3 => _gBhh, 4 => _gWout, _ => _gBout };
+
+    private readonly struct ClipChunks(FusedCharLm owner, bool update, float c, float negLr, bool scale) : IParallelBody
+    {
+        public void Run(int part, int parts)
+        {
+            var chunks = owner._chunks;
+            int k0 = (int)((long)chunks.Length * part / parts), k1 = (int)((long)chunks.Length * (part + 1) / parts);
+            for (int k = k0; k < k1; k++)
+            {
+                var (param, start) = chunks[k];
+                float[] g = owner.GradArray(param);
+                int length = Math.Min(ClipChunk, g.Length - start);
+                if (update) Update(owner.ParamArray(param).AsSpan(start, length), g.AsSpan(start, length), scale, c, negLr);
+                else owner._chunkSquares[k] = SumOfSquares(g.AsSpan(start, length));
+            }
+        }
+    }
+
+    private static void Update(Span<float> p, Span<float> g, bool scale, float c, float negLr)
     {
         var vc = new System.Numerics.Vector<float>(c); var vl = new System.Numerics.Vector<float>(negLr);
         int n = p.Length, j = 0, w = System.Numerics.Vector<float>.Count;
         for (; j <= n - w; j += w)
         {
-            var gv = new System.Numerics.Vector<float>(g, j);
-            if (scale) { gv *= vc; gv.CopyTo(g, j); }
-            (new System.Numerics.Vector<float>(p, j) + vl * gv).CopyTo(p, j);
+            var gv = new System.Numerics.Vector<float>(g[j..]);
+            if (scale) { gv *= vc; gv.CopyTo(g[j..]); }
+            (new System.Numerics.Vector<float>(p[j..]) + vl * gv).CopyTo(p[j..]);
         }
         for (; j < n; j++)
         {
@@ -423,7 +687,7 @@ public sealed class FusedCharLm
     }
 
     /// <summary>Σ g² accumulated in double (as GradClip.ClipGradNorm), four double lanes at a time.</summary>
-    private static double SumOfSquares(float[] g)
+    private static double SumOfSquares(ReadOnlySpan<float> g)
     {
         var acc = System.Runtime.Intrinsics.Vector256<double>.Zero;
         int j = 0;
@@ -431,7 +695,7 @@ public sealed class FusedCharLm
             for (; j <= g.Length - 4; j += 4)
             {
                 var d = System.Runtime.Intrinsics.Vector256.WidenLower(System.Runtime.Intrinsics.Vector256.Create(
-                    System.Runtime.Intrinsics.Vector128.Create(g, j), default));
+                    System.Runtime.Intrinsics.Vector128.Create(g.Slice(j, 4)), default));
                 acc += d * d;
             }
         double s = System.Runtime.Intrinsics.Vector256.Sum(acc);
