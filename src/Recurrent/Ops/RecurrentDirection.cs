@@ -355,8 +355,21 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
             if (_tokens is null) Gemm.Multiply(true, false, G, I, TB, dG, _x, dWih, accumulate: true);               // dGᵀ·X
             else ScatterInputGradient(dG, dWih);
         }
-        if (!dbIh.IsEmpty) Elementwise.SumRowsInto<T>(dG, dbIh[..G]);
-        if (!dbHh.IsEmpty) Elementwise.SumRowsInto<T>(dGh, dbHh[..G]);
+        if (!dbIh.IsEmpty && !dbHh.IsEmpty && ReferenceEquals(dG, dGh))
+        {
+            // LSTM/RNN: both biases get the same Σ_rows dG; sum the [T·B, G] matrix once. (Identical to two
+            // separate sums when the gradients start at zero; otherwise only the rounding order differs.)
+            var db = RecurrentBuffers<T>.Rent(G, clear: true);
+            Elementwise.SumRowsInto<T>(dG, db);
+            Elementwise.AddInPlace(dbIh[..G], db);
+            Elementwise.AddInPlace(dbHh[..G], db);
+            RecurrentBuffers<T>.Return(db);
+        }
+        else
+        {
+            if (!dbIh.IsEmpty) Elementwise.SumRowsInto<T>(dG, dbIh[..G]);
+            if (!dbHh.IsEmpty) Elementwise.SumRowsInto<T>(dGh, dbHh[..G]);
+        }
         if (!dX.IsEmpty)
         {
             if (!_reverse) Gemm.Multiply(false, false, TB, I, G, dG, _wIh, dX, accumulate: true);                    // dG·W_ih

@@ -46,28 +46,36 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
     {
         var m = _expAvg[index] ??= new T[p.Length];
         var v = _expAvgSq[index] ??= new T[p.Length];
-        var vMax = Amsgrad ? _maxExpAvgSq[index] ??= new T[p.Length] : null;
         long step = ++_steps[index];
         // Scalars are computed in double as PyTorch does in Python, then used at the parameter's precision.
         double bc1 = 1 - Math.Pow(Beta1, step), bc2 = 1 - Math.Pow(Beta2, step);
-        T stepSize = T.CreateChecked(LearningRate / bc1), bc2Sqrt = T.CreateChecked(Math.Sqrt(bc2));
-        T w1 = T.CreateChecked(1 - Beta1), b2 = T.CreateChecked(Beta2), w2 = T.CreateChecked(1 - Beta2);
-        T eps = T.CreateChecked(Eps), wd = T.CreateChecked(WeightDecay);
-        T decay = T.CreateChecked(1 - LearningRate * WeightDecay);
+        var s = new AdamScalars<T>(T.CreateChecked(1 - Beta1), T.CreateChecked(Beta2), T.CreateChecked(1 - Beta2),
+            T.CreateChecked(Math.Sqrt(bc2)), T.CreateChecked(Eps), -T.CreateChecked(LearningRate / bc1),
+            T.CreateChecked(WeightDecay), T.CreateChecked(1 - LearningRate * WeightDecay), _decoupled, WeightDecay != 0);
+        if (Amsgrad) { UpdateScalar(p, grad, m, v, _maxExpAvgSq[index] ??= new T[p.Length], s); return; }
+        // The vectorised, thread-split update (bit-identical to UpdateScalar without AMSGrad) on the tensors' arrays
+        // (Step calls Update only for a parameter with a gradient; p and grad are those arrays' spans).
+        var param = Parameters[index];
+        AdamUpdate<T>.Run(param.Array, param.Grad!.Array, m, v, s);
+    }
+
+    /// <summary>The reference loop, one element at a time (used for AMSGrad; AdamUpdate must equal it bit for bit).</summary>
+    internal static void UpdateScalar(Span<T> p, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, Span<T> vMax, in AdamScalars<T> s)
+    {
         for (int j = 0; j < p.Length; j++)
         {
             T g = grad[j];
-            if (WeightDecay != 0)
+            if (s.HasWeightDecay)
             {
-                if (_decoupled) p[j] *= decay;
-                else g += wd * p[j];
+                if (s.Decoupled) p[j] *= s.Decay;
+                else g += s.Wd * p[j];
             }
-            m[j] += w1 * (g - m[j]);                                      // lerp(m, g, 1 − β₁)
-            v[j] = v[j] * b2 + w2 * g * g;
+            m[j] += s.W1 * (g - m[j]);                                    // lerp(m, g, 1 − β₁)
+            v[j] = v[j] * s.B2 + s.W2 * g * g;
             T vv = v[j];
-            if (vMax is not null) vv = vMax[j] = T.Max(vMax[j], v[j]);
-            T denom = T.Sqrt(vv) / bc2Sqrt + eps;
-            p[j] += -stepSize * m[j] / denom;
+            if (!vMax.IsEmpty) vv = vMax[j] = T.Max(vMax[j], v[j]);
+            T denom = T.Sqrt(vv) / s.Bc2Sqrt + s.Eps;
+            p[j] += s.NegStepSize * m[j] / denom;
         }
     }
 

@@ -19,28 +19,31 @@ public static class GradClip
         if (!(normType > 0)) throw new ArgumentException($"ClipGradNorm: invalid normType {normType} (must be > 0 or +∞).");
         var grads = parameters.Select(p => p.Grad).OfType<Tensor<T>>().ToList();
         if (grads.Count == 0) return 0;
-        // Accumulated in double: the norm of millions of float gradients should not depend on summation order much.
-        double total = 0;
-        foreach (var g in grads)
-            foreach (var x in g.Data)
-            {
-                double a = Math.Abs(double.CreateChecked(x));
-                if (double.IsPositiveInfinity(normType)) total = Math.Max(total, double.IsNaN(a) ? double.NaN : a);
-                else if (normType == 2) total += a * a;
-                else if (normType == 1) total += a;
-                else total += Math.Pow(a, normType);
-            }
-        double norm = double.IsPositiveInfinity(normType) ? total : normType == 2 ? Math.Sqrt(total) : normType == 1 ? total : Math.Pow(total, 1 / normType);
+        double norm;
+        if (normType == 2)
+        {
+            // The common case, vectorised and split across threads in fixed chunks (GradNormPass): Σ g² in double,
+            // so the norm of millions of float gradients hardly depends on the summation order.
+            norm = Math.Sqrt(GradNormPass<T>.SumOfSquares(grads.Select(g => g.Array).ToArray()));
+        }
+        else
+        {
+            double total = 0;
+            foreach (var g in grads)
+                foreach (var x in g.Data)
+                {
+                    double a = Math.Abs(double.CreateChecked(x));
+                    if (double.IsPositiveInfinity(normType)) total = Math.Max(total, double.IsNaN(a) ? double.NaN : a);
+                    else if (normType == 1) total += a;
+                    else total += Math.Pow(a, normType);
+                }
+            norm = double.IsPositiveInfinity(normType) ? total : normType == 1 ? total : Math.Pow(total, 1 / normType);
+        }
         if (double.IsPositiveInfinity(maxNorm)) return norm;
         double coef = Math.Min(maxNorm / (norm + 1e-6), 1.0);
         if (double.IsNaN(norm)) coef = double.NaN;                       // as PyTorch: a non-finite norm poisons the gradients visibly
         if (coef == 1.0) return norm;                                    // multiplying by exactly 1 changes nothing
-        T c = T.CreateChecked(coef);
-        foreach (var g in grads)
-        {
-            var d = g.Data;
-            for (int i = 0; i < d.Length; i++) d[i] *= c;
-        }
+        GradNormPass<T>.Scale(grads.Select(g => g.Array).ToArray(), T.CreateChecked(coef));
         return norm;
     }
 
