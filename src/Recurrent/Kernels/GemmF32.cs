@@ -154,6 +154,7 @@ internal static unsafe class GemmF32
     }
 
     /// <summary>The blocked loop nest for rows [m0, m1) and columns [n0, n1) of C (n0 a multiple of NR).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static void Blocked<TKernel>(in GemmJob j, int m0, int m1, int n0, int n1, int mc, int nc)
         where TKernel : struct, IGemmMicroKernel
     {

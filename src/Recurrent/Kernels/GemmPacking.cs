@@ -21,6 +21,7 @@ internal static unsafe partial class GemmPacking
 
     /// <summary>Packs rows [i0, i0+mc) and depth [p0, p0+kc) of op(A) (A is [m×k], or [k×m] when transposed)
     /// into panels of <see cref="TileRows"/> rows, each [kc][rows], panel at row offset ir starting at ir·kc.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     public static void PackA(bool transposeA, float* a, int lda, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
         int rows;
@@ -58,6 +59,7 @@ internal static unsafe partial class GemmPacking
     }
 
     /// <summary>Packs columns [j0, j0+nc) and depth [p0, p0+kc) of op(B) (B is [k×n], or [n×k] when transposed).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     public static void PackB(bool transposeB, float* b, int ldb, int j0, int nc, int p0, int kc, int nr, float* dst)
     {
         for (int jr = 0; jr < nc; jr += nr)
@@ -107,6 +109,7 @@ internal static unsafe partial class GemmPacking
 {
     /// <summary>Copies 8 stored rows × kc (row stride ldb) into 8 columns of a panel (row stride nr):
     /// dst[p·nr + r] = src[r·ldb + p], in 8×8 register transposes with a scalar tail in p.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static void TransposeColumns8(float* src, int ldb, int kc, float* dst, int nr)
     {
         int p = 0;

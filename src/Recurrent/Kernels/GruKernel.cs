@@ -145,6 +145,7 @@ public static class GruKernel
     }
 
     /// <summary>Units [j0, j1) of one row: a, dx, dhg [3H]; the others [H] (dyRow empty = no output gradient).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static void BackwardRow<T>(int H, int j0, int j1, ReadOnlySpan<T> a, ReadOnlySpan<T> hnRow, ReadOnlySpan<T> hp,
         ReadOnlySpan<T> dyRow, Span<T> dhRow, Span<T> dx, Span<T> dhg) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -234,6 +235,7 @@ public static class GruKernel
     }
 
     /// <summary>Units [j0, j1) of one row: x, hh, a [3H]; bhn [H] or empty; hp, hnRow, hRow [H].</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static void ForwardRowF32(int H, int j0, int j1, ReadOnlySpan<float> x, ReadOnlySpan<float> hh, ReadOnlySpan<float> bhn,
         ReadOnlySpan<float> hp, Span<float> a, Span<float> hnRow, Span<float> hRow)
     {

@@ -193,6 +193,7 @@ public static class LstmKernel
     }
 
     /// <summary>Units [j0, j1) of one row: p, a [4H]; cp, cRow, hRow [H].</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static void ForwardRowF32(int H, int j0, int j1, ReadOnlySpan<float> p, ReadOnlySpan<float> cp, Span<float> a,
         Span<float> hRow, Span<float> cRow)
     {
@@ -261,6 +262,7 @@ public static class LstmKernel
     }
 
     /// <summary>Units [j0, j1) of one row: a, d [4H]; the others [H] (dyRow empty = no output gradient).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static void BackwardRowF32(int H, int j0, int j1, ReadOnlySpan<float> a, ReadOnlySpan<float> cp, ReadOnlySpan<float> cRow,
         ReadOnlySpan<float> dyRow, Span<float> dhRow, Span<float> dcRow, Span<float> d)
     {

@@ -40,6 +40,7 @@ public static class RnnKernel
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static void Activate<T>(bool relu, ReadOnlySpan<T> a, Span<T> h) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!relu)
@@ -89,6 +90,7 @@ public static class RnnKernel
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static void BackwardRows<T>(bool relu, ReadOnlySpan<T> h, ReadOnlySpan<T> dy, Span<T> dh, Span<T> dPre)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -149,6 +151,7 @@ public static class RnnKernel
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static void TanhF32(ReadOnlySpan<float> a, Span<float> h)
     {
         int j = 0;

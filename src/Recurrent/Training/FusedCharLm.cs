@@ -54,9 +54,6 @@ public sealed class FusedCharLm
     private readonly float[] _dh, _dc;          // [B, H] carried
     private readonly float[] _gWihT;            // [V, G]
     private readonly float[] _gWih, _gWhh, _gBih, _gBhh, _gWout, _gBout;
-    private readonly (int Param, int Start)[] _chunks;  // fixed chunks of the gradients for clipping and SGD
-    private readonly double[] _chunkSquares;            // [chunks] Σ g² per chunk
-    private readonly long _chunkTotal;                  // parameters in all
 
     /// <summary>Binds the step to the parameters of <paramref name="rnn"/> and <paramref name="head"/> for
     /// minibatches of <paramref name="batch"/> rows × <paramref name="steps"/> time steps.</summary>
@@ -100,9 +97,6 @@ public sealed class FusedCharLm
         _gWihT = new float[V * G];
         _gWih = new float[G * V]; _gWhh = new float[G * H]; _gBih = new float[G]; _gBhh = new float[G];
         _gWout = new float[V * H]; _gBout = new float[V];
-        _chunks = BuildChunks();
-        _chunkSquares = new double[_chunks.Length];
-        foreach (var g in Gradients) _chunkTotal += g.Length;
     }
 
     /// <summary>B, rows per minibatch.</summary>
@@ -180,6 +174,7 @@ public sealed class FusedCharLm
 
     // ----- forward -----
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private void LoadTokens(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
     {
         if (inputs.Length != _n || targets.Length != _n)
@@ -222,6 +217,7 @@ public sealed class FusedCharLm
     }
 
     /// <summary>Logits, loss and (optionally) d loss / d logits for rows [r0, r0+rows) of the N outputs.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private void HeadRows(int r0, int rows, bool withGradient)
     {
         int V = _v, H = _h, BH = _b * _h;
@@ -247,6 +243,7 @@ public sealed class FusedCharLm
     /// <summary>Σ_j e^(row[j] − max), with row[j] ← e^(row[j] − max) when <paramref name="store"/>: eight logits at a
     /// time with <see cref="FastActivation.Exp(System.Runtime.Intrinsics.Vector256{float})"/> (a scalar exp per logit
     /// cost ~15% of an RNN inference step), the tail with its scalar twin. Summed lane-wise, then the lanes in order.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static float ExpShiftedAndSum(Span<float> row, float max, bool store)
     {
         int j = 0;
@@ -334,18 +331,16 @@ public sealed class FusedCharLm
         // Weight and bias gradients over all N rows.
         Gemm.Multiply<float>(true, false, G, H, N, _dGh, _hs.AsSpan(0, N * H), _gWhh, accumulate: false);      // dGhᵀ·H_prev
         Mark(FusedCharLmPhase.WeightGradient, ref t0);
-        int parts = Math.Min(Parallelism.Threads, (G + 7) / 8);
-        if ((long)N * G < ParallelMinWork / 16 * parts) parts = 1;                       // streaming work: worth a thread sooner
-        var body = new InputGradientColumns(this);
-        if (parts == 1) body.Run(0, 1);
-        else Parallelism.Run(parts, ref body);
+        // One thread: split over gate columns across two threads it measured slower (a streaming pass, ~0.5 ms).
+        InputGradientColumnsRun(0, G);
         Mark(FusedCharLmPhase.InputGradient, ref t0);
     }
 
     /// <summary>dW_ih, db_ih and db_hh for gate columns [g0, g1): the scatter-add of dG rows into the token rows of
-    /// dW_ihᵀ (rows in order), db_ih as the sum of those V rows (in order), db_hh = db_ih except for the GRU's hidden
-    /// side (its own sum over the N rows of dGh), then this column block of the transpose. Column blocks are
-    /// independent, so any split gives the same bits.</summary>
+    /// dW_ihᵀ (rows in order), db_ih as the sum of those V rows (in order; N/V times fewer adds than summing the N
+    /// rows), db_hh = db_ih except for the GRU's hidden side (its own sum over the N rows of dGh), then this column
+    /// block of the transpose.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private void InputGradientColumnsRun(int g0, int g1)
     {
         int G = _g, V = _v, N = _n, w = g1 - g0;
@@ -367,16 +362,6 @@ public sealed class FusedCharLm
         }
         for (int g = g0; g < g1; g++)                                                   // dW_ih [G, V] = (dW_ihᵀ)ᵀ, these rows
             for (int v = 0; v < V; v++) _gWih[g * V + v] = _gWihT[v * G + g];
-    }
-
-    private readonly struct InputGradientColumns(FusedCharLm owner) : IParallelBody
-    {
-        public void Run(int part, int parts)
-        {
-            int blocks = (owner._g + 7) / 8;                                            // whole vectors per block
-            int g0 = (int)((long)blocks * part / parts) * 8, g1 = Math.Min(owner._g, (int)((long)blocks * (part + 1) / parts) * 8);
-            if (g1 > g0) owner.InputGradientColumnsRun(g0, g1);
-        }
     }
 
     // ----- the time loops, split over batch rows -----
@@ -480,7 +465,7 @@ public sealed class FusedCharLm
     }
 
     /// <summary>Forward through the T steps for hidden units [j0, j1) of all rows; one barrier per step.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up inside short benchmarks
     private void ForwardUnits(int j0, int j1)
     {
         int T = _t, B = _b, H = _h, G = _g, BH = B * H, BG = B * G;
@@ -523,7 +508,7 @@ public sealed class FusedCharLm
 
     /// <summary>Backward through the T steps for hidden units [j0, j1): their gate gradients, then their columns of
     /// dh_prev = dG·W_hh (which reads every unit's dG: one barrier per step between the two).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up inside short benchmarks
     private void BackwardUnits(int j0, int j1)
     {
         int T = _t, B = _b, H = _h, G = _g, BH = B * H, BG = B * G;
@@ -553,7 +538,7 @@ public sealed class FusedCharLm
     }
 
     /// <summary>Forward through the T steps for rows [b0, b0+rows).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up inside short benchmarks
     private void ForwardRows(int b0, int rows)
     {
         int T = _t, B = _b, H = _h, G = _g, BH = B * H, rH = rows * H, rG = rows * G;
@@ -586,7 +571,7 @@ public sealed class FusedCharLm
     }
 
     /// <summary>Backward through the T steps for rows [b0, b0+rows): gate gradients and the carried dh (dc).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up inside short benchmarks
     private void BackwardRows(int b0, int rows)
     {
         int T = _t, B = _b, H = _h, G = _g, BH = B * H, rH = rows * H, rG = rows * G;
@@ -616,68 +601,35 @@ public sealed class FusedCharLm
     }
 
     /// <summary>clip_grad_norm_ then SGD, fused: the same float operations as GradClip.ClipGradNorm
-    /// (<c>g ← g·coef</c> when coef &lt; 1) followed by Sgd.Step (<c>p ← p + (−lr)·g</c>). Both passes run over fixed
-    /// chunks of the parameters (<see cref="ClipChunk"/> elements), split across threads; the squared norm is summed per
-    /// chunk in double and the chunk sums in chunk order, so it does not depend on the thread count.</summary>
+    /// (<c>g ← g·coef</c> when coef &lt; 1) followed by Sgd.Step (<c>p ← p + (−lr)·g</c>).</summary>
     private double ClipAndUpdate(double learningRate, double maxNorm)
     {
-        int chunks = _chunkSquares.Length;
-        int parts = Math.Min(Parallelism.Threads, chunks);
-        if (_chunkTotal < ParallelMinWork / 4 * parts) parts = 1;
-        var squares = new ClipChunks(this, update: false, 0, 0, false);
-        if (parts == 1) squares.Run(0, 1); else Parallelism.Run(parts, ref squares);
-        double sq = 0;
-        foreach (double chunk in _chunkSquares) sq += chunk;
+        double sq = SumOfSquares(_gWih) + SumOfSquares(_gWhh) + SumOfSquares(_gBih) + SumOfSquares(_gBhh)
+            + SumOfSquares(_gWout) + SumOfSquares(_gBout);
         double norm = Math.Sqrt(sq);
         double coef = double.IsPositiveInfinity(maxNorm) ? 1.0 : Math.Min(maxNorm / (norm + 1e-6), 1.0);
         if (double.IsNaN(norm)) coef = double.NaN;
-        var update = new ClipChunks(this, update: true, (float)coef, -(float)learningRate, coef != 1.0);
-        if (parts == 1) update.Run(0, 1); else Parallelism.Run(parts, ref update);
+        float c = (float)coef, negLr = -(float)learningRate;
+        bool scale = coef != 1.0;
+        Update(_wIh, _gWih, scale, c, negLr);
+        Update(_wHh, _gWhh, scale, c, negLr);
+        Update(_bIh, _gBih, scale, c, negLr);
+        Update(_bHh, _gBhh, scale, c, negLr);
+        Update(_wOut, _gWout, scale, c, negLr);
+        Update(_bOut, _gBout, scale, c, negLr);
         return norm;
     }
 
-    /// <summary>Elements per chunk of the clipping and update passes (a multiple of the vector width).</summary>
-    private const int ClipChunk = 16384;
-
-    /// <summary>(parameter index, start) of every chunk, in parameter order; filled once.</summary>
-    private (int Param, int Start)[] BuildChunks()
-    {
-        var list = new List<(int, int)>();
-        var grads = Gradients;
-        for (int i = 0; i < grads.Count; i++)
-            for (int j = 0; j < Math.Max(grads[i].Length, 1); j += ClipChunk) list.Add((i, j));
-        return [.. list];
-    }
-
-    private float[] ParamArray(int i) => i switch { 0 => _wIh, 1 => _wHh, 2 => _bIh, 3 => _bHh, 4 => _wOut, _ => _bOut };
-    private float[] GradArray(int i) => i switch { 0 => _gWih, 1 => _gWhh, 2 => _gBih, 3 => _gBhh, 4 => _gWout, _ => _gBout };
-
-    private readonly struct ClipChunks(FusedCharLm owner, bool update, float c, float negLr, bool scale) : IParallelBody
-    {
-        public void Run(int part, int parts)
-        {
-            var chunks = owner._chunks;
-            int k0 = (int)((long)chunks.Length * part / parts), k1 = (int)((long)chunks.Length * (part + 1) / parts);
-            for (int k = k0; k < k1; k++)
-            {
-                var (param, start) = chunks[k];
-                float[] g = owner.GradArray(param);
-                int length = Math.Min(ClipChunk, g.Length - start);
-                if (update) Update(owner.ParamArray(param).AsSpan(start, length), g.AsSpan(start, length), scale, c, negLr);
-                else owner._chunkSquares[k] = SumOfSquares(g.AsSpan(start, length));
-            }
-        }
-    }
-
-    private static void Update(Span<float> p, Span<float> g, bool scale, float c, float negLr)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
+    private static void Update(float[] p, float[] g, bool scale, float c, float negLr)
     {
         var vc = new System.Numerics.Vector<float>(c); var vl = new System.Numerics.Vector<float>(negLr);
         int n = p.Length, j = 0, w = System.Numerics.Vector<float>.Count;
         for (; j <= n - w; j += w)
         {
-            var gv = new System.Numerics.Vector<float>(g[j..]);
-            if (scale) { gv *= vc; gv.CopyTo(g[j..]); }
-            (new System.Numerics.Vector<float>(p[j..]) + vl * gv).CopyTo(p[j..]);
+            var gv = new System.Numerics.Vector<float>(g, j);
+            if (scale) { gv *= vc; gv.CopyTo(g, j); }
+            (new System.Numerics.Vector<float>(p, j) + vl * gv).CopyTo(p, j);
         }
         for (; j < n; j++)
         {
@@ -687,7 +639,8 @@ public sealed class FusedCharLm
     }
 
     /// <summary>Σ g² accumulated in double (as GradClip.ClipGradNorm), four double lanes at a time.</summary>
-    private static double SumOfSquares(ReadOnlySpan<float> g)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
+    private static double SumOfSquares(float[] g)
     {
         var acc = System.Runtime.Intrinsics.Vector256<double>.Zero;
         int j = 0;
@@ -695,7 +648,7 @@ public sealed class FusedCharLm
             for (; j <= g.Length - 4; j += 4)
             {
                 var d = System.Runtime.Intrinsics.Vector256.WidenLower(System.Runtime.Intrinsics.Vector256.Create(
-                    System.Runtime.Intrinsics.Vector128.Create(g.Slice(j, 4)), default));
+                    System.Runtime.Intrinsics.Vector128.Create(g, j), default));
                 acc += d * d;
             }
         double s = System.Runtime.Intrinsics.Vector256.Sum(acc);
@@ -704,6 +657,7 @@ public sealed class FusedCharLm
     }
 
     /// <summary>dst [cols, rows] = srcᵀ for src [rows, cols].</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static void Transpose(float[] src, int rows, int cols, float[] dst)
     {
         for (int i = 0; i < rows; i++)
