@@ -47,6 +47,11 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     private T[]? _dh, _dc;                     // [B, H] carried state gradients
     private T[]? _dG, _dGh;                    // [T, B, G] gate gradients (input side; hidden side for the GRU)
     private bool _wantDh0;                     // d h0 is requested: run dh_prev·W_hh at the first step too
+    private T[]? _wT;                          // [I, G] W_ihᵀ (one-hot forward) or dW_ihᵀ (one-hot backward)
+    private T[]? _bias;                        // [G] folded bias (one-hot forward) or Σ_rows of a gate gradient (backward)
+    private T[]? _sumSource;                   // [T·B, G] the gate gradient whose rows Pass.SumRows adds up
+    private T[]? _dWih;                        // [G, I] the weight_ih gradient that Pass.ScatterInput accumulates into
+    private bool _dYOwned;                     // _dYd is a rented gathered copy (else it is the caller's dY itself)
 
     public RecurrentDirection(RecurrentMode mode, int steps, int batch, int inputSize, int hidden, bool reverse,
         int[]? lengths, bool[]? active, T[] wIh, T[] wHh, T[]? bIh, T[]? bHh)
@@ -125,20 +130,14 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
                 _tokens[s * B + b] = t >= 0 ? tokens[t * B + b] : -1;
             }
 
-        var wT = RecurrentBuffers<T>.Rent(I * G, clear: false);                     // [I, G] = W_ihᵀ: row v is token v's projection
-        Transpose(_wIh, G, I, wT);
-        var bias = FoldedBias();                                                     // [G] or null
+        _wT = RecurrentBuffers<T>.Rent(I * G, clear: false);                        // [I, G] = W_ihᵀ: row v is token v's projection
+        Transpose(_wIh, G, I, _wT);
+        _bias = FoldedBias();                                                        // [G] or null
         _acts = RecurrentBuffers<T>.Rent(TB * G, clear: false);                     // [T·B, G]
-        for (int r = 0; r < TB; r++)
-        {
-            var dst = _acts.AsSpan(r * G, G);
-            int v = _tokens[r];
-            if (v < 0) { if (bias is null) dst.Clear(); else bias.AsSpan().CopyTo(dst); }
-            else if (bias is null) wT.AsSpan(v * G, G).CopyTo(dst);
-            else TensorPrimitives.Add<T>(wT.AsSpan(v * G, G), bias, dst);            // = (x·W_ihᵀ) + bias of the dense path
-        }
-        RecurrentBuffers<T>.Return(bias);
-        RecurrentBuffers<T>.Return(wT);
+        RunParts(Pass.GatherInput, (long)TB * G);
+        RecurrentBuffers<T>.Return(_bias);
+        RecurrentBuffers<T>.Return(_wT);
+        _bias = _wT = null;
 
         Recur(h0, c0, y, yOffset, yStride, yBatchFirst, hN, cN, keepForBackward);
     }
@@ -304,13 +303,14 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     }
 
     /// <summary>
-    /// Back-propagates through the direction. Every destination accumulates (+=) and may be empty to skip.
-    /// <paramref name="dY"/> is the gradient of the layer output [T, B, yStride] (empty = zero),
+    /// Back-propagates through the direction. Every destination accumulates (+=) and may be empty (dWih: null) to skip.
+    /// <paramref name="dY"/> is the gradient of the layer output [T, B, yStride] (null = zero; read in place when it
+    /// already is this direction's [T, B, H] in step order),
     /// <paramref name="dhN"/>/<paramref name="dcN"/> of the final states [B, H] (empty = zero).
     /// After <see cref="ForwardOneHot"/>, <paramref name="dX"/> must be empty (token ids have no gradient).
     /// </summary>
-    public void Backward(ReadOnlySpan<T> dY, int yOffset, int yStride, bool yBatchFirst, ReadOnlySpan<T> dhN, ReadOnlySpan<T> dcN,
-        Span<T> dX, Span<T> dh0, Span<T> dc0, Span<T> dWih, Span<T> dWhh, Span<T> dbIh, Span<T> dbHh)
+    public void Backward(T[]? dY, int yOffset, int yStride, bool yBatchFirst, ReadOnlySpan<T> dhN, ReadOnlySpan<T> dcN,
+        Span<T> dX, Span<T> dh0, Span<T> dc0, T[]? dWih, Span<T> dWhh, Span<T> dbIh, Span<T> dbHh)
     {
         int T_ = _steps, B = _batch, I = _inputSize, H = _hidden, G = _gates, BH = B * H, TB = T_ * B;
         if (!_saved)
@@ -320,14 +320,20 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         bool padded = _lengths is not null;
 
         // Output gradient in step order, contiguous per direction.                  // [T, B, H]
-        if (!dY.IsEmpty)
+        if (dY is not null && !_reverse && !padded && !yBatchFirst && yStride == H)
+        {
+            _dYd = dY;                                                               // already [T, B, H] in step order
+            _dYOwned = false;
+        }
+        else if (dY is not null)
         {
             _dYd = RecurrentBuffers<T>.Rent(TB * H, clear: padded);
+            _dYOwned = true;
             for (int s = 0; s < T_; s++)
                 for (int b = 0; b < B; b++)
                 {
                     int t = SourceTime(s, b);
-                    if (t >= 0) dY.Slice(OutputRow(t, b, yBatchFirst) * yStride + yOffset, H).CopyTo(_dYd.AsSpan((s * B + b) * H, H));
+                    if (t >= 0) dY.AsSpan(OutputRow(t, b, yBatchFirst) * yStride + yOffset, H).CopyTo(_dYd.AsSpan((s * B + b) * H, H));
                 }
         }
         _dh = RecurrentBuffers<T>.Rent(BH, clear: dhN.IsEmpty);                      // [B, H] carried dh
@@ -350,25 +356,37 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
 
         // Weight, bias and input gradients: one GEMM each over all T·B rows.
         if (!dWhh.IsEmpty) Gemm.Multiply(true, false, G, H, TB, dGh, _hs.AsSpan(0, TB * H), dWhh, accumulate: true);   // dGhᵀ·H_prev
-        if (!dWih.IsEmpty)
+        if (dWih is not null)
         {
             if (_tokens is null) Gemm.Multiply(true, false, G, I, TB, dG, _x, dWih, accumulate: true);               // dGᵀ·X
-            else ScatterInputGradient(dG, dWih);
+            else
+            {
+                // One-hot X: dW_ihᵀ[v] = Σ of the gate-gradient rows whose token is v (scatter-add), split over gate columns.
+                _wT = RecurrentBuffers<T>.Rent(I * G, clear: false);                 // [I, G], cleared per column block
+                _dWih = dWih;
+                RunParts(Pass.ScatterInput, (long)TB * G);
+                RecurrentBuffers<T>.Return(_wT);
+                _wT = _dWih = null;
+            }
         }
-        if (!dbIh.IsEmpty && !dbHh.IsEmpty && ReferenceEquals(dG, dGh))
+        // Bias gradients: Σ over the T·B rows, split over gate columns. The LSTM and RNN give both biases the same
+        // sum, computed once. (Identical to summing into each gradient when the gradients start at zero, as they do
+        // after ZeroGrad; otherwise only the rounding order differs.)
+        bool sameSum = ReferenceEquals(dG, dGh);
+        if (!dbIh.IsEmpty || (sameSum && !dbHh.IsEmpty))
         {
-            // LSTM/RNN: both biases get the same Σ_rows dG; sum the [T·B, G] matrix once. (Identical to two
-            // separate sums when the gradients start at zero; otherwise only the rounding order differs.)
-            var db = RecurrentBuffers<T>.Rent(G, clear: true);
-            Elementwise.SumRowsInto<T>(dG, db);
-            Elementwise.AddInPlace(dbIh[..G], db);
-            Elementwise.AddInPlace(dbHh[..G], db);
-            RecurrentBuffers<T>.Return(db);
+            SumRows(dG);
+            if (!dbIh.IsEmpty) Elementwise.AddInPlace(dbIh[..G], _bias!);
+            if (sameSum && !dbHh.IsEmpty) Elementwise.AddInPlace(dbHh[..G], _bias!);
+            RecurrentBuffers<T>.Return(_bias);
+            _bias = null;
         }
-        else
+        if (!sameSum && !dbHh.IsEmpty)
         {
-            if (!dbIh.IsEmpty) Elementwise.SumRowsInto<T>(dG, dbIh[..G]);
-            if (!dbHh.IsEmpty) Elementwise.SumRowsInto<T>(dGh, dbHh[..G]);
+            SumRows(dGh);
+            Elementwise.AddInPlace(dbHh[..G], _bias!);
+            RecurrentBuffers<T>.Return(_bias);
+            _bias = null;
         }
         if (!dX.IsEmpty)
         {
@@ -386,7 +404,8 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
                 RecurrentBuffers<T>.Return(dXs);
             }
         }
-        RecurrentBuffers<T>.Return(_dYd);
+        if (_dYOwned) RecurrentBuffers<T>.Return(_dYd);
+        _dYOwned = false;
         RecurrentBuffers<T>.Return(_dh);
         RecurrentBuffers<T>.Return(_dc);
         RecurrentBuffers<T>.Return(_dG);
@@ -395,25 +414,77 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         Release();
     }
 
-    /// <summary>dW_ih [G, I] += dGᵀ·X for one-hot X: each row's gate gradient is added to the column of its
-    /// token (via dW_ihᵀ [I, G] so that the adds run along contiguous rows). Finished rows (id −1) add nothing.</summary>
-    private void ScatterInputGradient(T[] dG, Span<T> dWih)
+    /// <summary>Σ over the rows of <paramref name="matrix"/> [T·B, G] into a rented, zeroed <see cref="_bias"/> [G].</summary>
+    private void SumRows(T[] matrix)
+    {
+        _bias = RecurrentBuffers<T>.Rent(_gates, clear: true);
+        _sumSource = matrix;
+        RunParts(Pass.SumRows, (long)_steps * _batch * _gates);
+        _sumSource = null;
+    }
+
+    // ----- the passes over all T·B rows that are not GEMMs, split across threads -----
+    //
+    // Gathering the one-hot projection splits rows; the scatter into dW_ih and the bias sums split gate columns,
+    // so every output element is still accumulated by one thread over the rows in order: the result does not
+    // depend on the thread count.
+
+    private enum Pass { GatherInput, ScatterInput, SumRows }
+
+    private void RunParts(Pass pass, long elements)
+    {
+        int parts = elements >= Op.RecurrentPassParallelMinElements ? Math.Min(Parallelism.Threads, 16) : 1;
+        var body = new PassLoop(this, pass);
+        if (parts == 1) body.Run(0, 1);
+        else Parallelism.Run(parts, ref body);
+    }
+
+    private readonly struct PassLoop(RecurrentDirection<T> owner, Pass pass) : IParallelBody
+    {
+        public void Run(int part, int parts) => owner.RunPass(pass, part, parts);
+    }
+
+    private void RunPass(Pass pass, int part, int parts)
     {
         int I = _inputSize, G = _gates, TB = _steps * _batch;
-        var dWT = RecurrentBuffers<T>.Rent(I * G, clear: true);                     // [I, G]
+        if (pass == Pass.GatherInput)
+        {
+            // acts[r] = W_ihᵀ[token r] + bias (= x·W_ihᵀ + bias of the dense path, exactly); finished rows get the bias.
+            int r0 = (int)((long)TB * part / parts), r1 = (int)((long)TB * (part + 1) / parts);
+            for (int r = r0; r < r1; r++)
+            {
+                var dst = _acts.AsSpan(r * G, G);
+                int v = _tokens![r];
+                if (v < 0) { if (_bias is null) dst.Clear(); else _bias.AsSpan().CopyTo(dst); }
+                else if (_bias is null) _wT.AsSpan(v * G, G).CopyTo(dst);
+                else TensorPrimitives.Add<T>(_wT.AsSpan(v * G, G), _bias, dst);
+            }
+            return;
+        }
+        // Column block [c0, c1) of G, on whole vectors.
+        int w = System.Numerics.Vector<T>.Count, blocks = (G + w - 1) / w;
+        int c0 = (int)((long)blocks * part / parts) * w, c1 = Math.Min(G, (int)((long)blocks * (part + 1) / parts) * w);
+        if (c0 >= c1) return;
+        int cols = c1 - c0;
+        if (pass == Pass.SumRows)
+        {
+            var db = _bias.AsSpan(c0, cols);
+            for (int r = 0; r < TB; r++) TensorPrimitives.Add<T>(db, _sumSource.AsSpan(r * G + c0, cols), db);
+            return;
+        }
+        // ScatterInput: dW_ihᵀ[v, c0:c1] = Σ_{r: token r = v} dG[r, c0:c1]; then dW_ih[g, v] += dW_ihᵀ[v, g]. Finished rows (−1) add nothing.
+        var dG = _dG!;
+        for (int v = 0; v < I; v++) _wT.AsSpan(v * G + c0, cols).Clear();
         for (int r = 0; r < TB; r++)
         {
             int v = _tokens![r];
             if (v < 0) continue;
-            var dst = dWT.AsSpan(v * G, G);
-            TensorPrimitives.Add<T>(dst, dG.AsSpan(r * G, G), dst);
+            var dst = _wT.AsSpan(v * G + c0, cols);
+            TensorPrimitives.Add<T>(dst, dG.AsSpan(r * G + c0, cols), dst);
         }
-        for (int g = 0; g < G; g++)
-        {
-            var row = dWih.Slice(g * I, I);
-            for (int v = 0; v < I; v++) row[v] += dWT[v * G + g];
-        }
-        RecurrentBuffers<T>.Return(dWT);
+        var dW = _dWih!;
+        for (int g = c0; g < c1; g++)
+            for (int v = 0; v < I; v++) dW[g * I + v] += _wT![v * G + g];
     }
 
     /// <summary>dst [cols, rows] = srcᵀ for src [rows, cols].</summary>

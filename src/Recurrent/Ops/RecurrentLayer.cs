@@ -14,6 +14,10 @@ public static partial class Op
     /// across threads: a block of rows must be worth a wake-up (tests lower it to exercise the split).</summary>
     internal static long RecurrentParallelMinWork = 1_000_000;
 
+    /// <summary>Elements (T·B·G) below which a recurrent layer's row passes (one-hot gather, dW_ih scatter, bias
+    /// sums) stay on one thread (tests lower it).</summary>
+    internal static long RecurrentPassParallelMinElements = 1 << 16;
+
     /// <summary>
     /// Runs one recurrent layer over a time-major batch. Direction 0 runs forward in time; direction 1
     /// (when two weight sets are given) runs over reversed time, starting at each row's last valid step.
@@ -119,13 +123,13 @@ public static partial class Op
                     var w = directions[d];
                     int slice = (stateOffset + d) * BH;
                     runs[d].Backward(
-                        dY is null ? default : dY.Data, d * H, D * H, batchFirstOutput,
+                        dY?.Array, d * H, D * H, batchFirstOutput,
                         dhN is null ? default : dhN.Data.Slice(d * BH, BH),
                         dcN is null ? default : dcN.Data.Slice(d * BH, BH),
                         GradOrEmpty(x),
                         h0 is { RequiresGrad: true } ? h0.GradForAccumulation().Slice(slice, BH) : default,
                         c0 is { RequiresGrad: true } ? c0.GradForAccumulation().Slice(slice, BH) : default,
-                        GradOrEmpty(w.WeightIh), GradOrEmpty(w.WeightHh), GradOrEmpty(w.BiasIh), GradOrEmpty(w.BiasHh));
+                        GradArrayOrNull(w.WeightIh), GradOrEmpty(w.WeightHh), GradOrEmpty(w.BiasIh), GradOrEmpty(w.BiasHh));
                 }
             }, cN is null ? [y, hN] : [y, hN, cN]);
         }
@@ -171,9 +175,9 @@ public static partial class Op
             {
                 var dh = hOut.Grad; var dc = cOut?.Grad;
                 if (dh is null && dc is null) { run.Release(); return; }
-                run.Backward(default, 0, 0, false, dh is null ? default : dh.Data, dc is null ? default : dc.Data,
+                run.Backward(null, 0, 0, false, dh is null ? default : dh.Data, dc is null ? default : dc.Data,
                     GradOrEmpty(x), GradOrEmpty(h), GradOrEmpty(c),
-                    GradOrEmpty(weights.WeightIh), GradOrEmpty(weights.WeightHh), GradOrEmpty(weights.BiasIh), GradOrEmpty(weights.BiasHh));
+                    GradArrayOrNull(weights.WeightIh), GradOrEmpty(weights.WeightHh), GradOrEmpty(weights.BiasIh), GradOrEmpty(weights.BiasHh));
             }, cOut is null ? [hOut] : [hOut, cOut]);
         }
         return (hOut, cOut);
@@ -181,6 +185,13 @@ public static partial class Op
 
     private static Span<T> GradOrEmpty<T>(Tensor<T>? t) where T : unmanaged, IFloatingPointIeee754<T>
         => t is { RequiresGrad: true } ? t.GradForAccumulation() : default;
+
+    private static T[]? GradArrayOrNull<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!t.RequiresGrad) return null;
+        t.GradForAccumulation();                                           // allocates on first use
+        return t.Grad!.Array;
+    }
 
     private static void ValidateWeights<T>(string op, RecurrentMode mode, RecurrentWeights<T> w, int inputSize, int hidden)
         where T : unmanaged, IFloatingPointIeee754<T>

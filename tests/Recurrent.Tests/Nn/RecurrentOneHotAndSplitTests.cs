@@ -120,7 +120,8 @@ public class RecurrentOneHotAndSplitTests
     [Theory, MemberData(nameof(Cases))]
     public void RowSplitAcrossThreadsIsBitIdenticalToOneThread(RecurrentMode mode, int layers, bool bi, bool masked)
     {
-        // B = 7 rows split 4 + 3 (2 threads) or 3 + 2 + 2 (3 threads); the threshold is lowered so tiny shapes split.
+        // B = 7 rows split 4 + 3 (2 threads) or 3 + 2 + 2 (3 threads); the thresholds are lowered so tiny shapes split
+        // (also the row passes: one-hot gather, dW_ih scatter and bias sums over gate columns).
         const int B = 7, T = 6, V = 11, H = 20;
         var rng = new Rng(17);
         var stack = new RecurrentStack<float>(mode, V, H, rng, layers, bi);
@@ -129,26 +130,34 @@ public class RecurrentOneHotAndSplitTests
         var h0 = Tensor<float>.Normal(rng, 0, 0.5f, S, B, H);
         var c0 = mode == RecurrentMode.Lstm ? Tensor<float>.Normal(rng, 0, 0.5f, S, B, H) : null;
         int[]? lengths = masked ? [6, 2, 0, 4, 6, 1, 5] : null;
+        var ids = Ids(rng, B * T, V);
         int savedThreads = Parallelism.Threads;
-        long savedMin = Op.RecurrentParallelMinWork;
+        long savedMin = Op.RecurrentParallelMinWork, savedPassMin = Op.RecurrentPassParallelMinElements;
         try
         {
             Op.RecurrentParallelMinWork = 0;
-            Parallelism.Threads = 1;
-            var one = RunOnce(stack, (h, c) => stack.Forward(x, h, c, lengths), h0, c0, 2);
-            foreach (int threads in new[] { 2, 3 })
+            Op.RecurrentPassParallelMinElements = 0;
+            foreach (bool oneHot in new[] { false, true })
             {
-                Parallelism.Threads = threads;
-                var many = RunOnce(stack, (h, c) => stack.Forward(x, h, c, lengths), h0, c0, 2);
-                for (int i = 0; i < one.Count; i++)
-                    Assert.True(one[i].Values.AsSpan().SequenceEqual(many[i].Values),
-                        $"{mode} L={layers} bi={bi} masked={masked}: {one[i].Name} differs between 1 and {threads} threads");
+                RecurrentResult<float> Forward(Tensor<float>? h, Tensor<float>? c)
+                    => oneHot ? stack.ForwardOneHot(ids, B, T, h, c, lengths) : stack.Forward(x, h, c, lengths);
+                Parallelism.Threads = 1;
+                var one = RunOnce(stack, Forward, h0, c0, 2);
+                foreach (int threads in new[] { 2, 3 })
+                {
+                    Parallelism.Threads = threads;
+                    var many = RunOnce(stack, Forward, h0, c0, 2);
+                    for (int i = 0; i < one.Count; i++)
+                        Assert.True(one[i].Values.AsSpan().SequenceEqual(many[i].Values),
+                            $"{mode} L={layers} bi={bi} masked={masked} one-hot={oneHot}: {one[i].Name} differs between 1 and {threads} threads");
+                }
             }
         }
         finally
         {
             Parallelism.Threads = savedThreads;
             Op.RecurrentParallelMinWork = savedMin;
+            Op.RecurrentPassParallelMinElements = savedPassMin;
         }
     }
 }
