@@ -41,26 +41,20 @@ public static partial class Op
 /// <summary>The dropout mask of one call: element i is kept when its 32-bit uniform is at least p·2³².</summary>
 internal readonly struct DropoutMask<T>(ulong seed, double p) where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly ulong _seed = seed;
-    // P(drop) = threshold / 2³²; p = 1 drops everything (threshold past every uniform).
-    private readonly ulong _threshold = p >= 1 ? 1UL << 32 : (ulong)Math.Round(p * 4294967296.0);
+    /// <summary>The per-call seed of the hash.</summary>
+    public readonly ulong Seed = seed;
+    /// <summary>P(drop) = Threshold / 2³²; p = 1 drops everything (the threshold is past every uniform).</summary>
+    public readonly ulong Threshold = p >= 1 ? 1UL << 32 : (ulong)Math.Round(p * 4294967296.0);
     /// <summary>The survivors' factor 1/(1−p) (0 when p = 1).</summary>
     public readonly T Scale = p >= 1 ? T.Zero : T.CreateChecked(1.0 / (1.0 - p));
 
-    /// <summary>Two uniforms for elements 2k (low half) and 2k+1 (high half).</summary>
-    private ulong Pair(long k)
+    /// <summary>Two uniforms for elements 2k (low half) and 2k+1 (high half): SplitMix64's output for counter k+1.</summary>
+    public static ulong Pair(ulong seed, long k)
     {
-        ulong z = _seed + (ulong)(k + 1) * 0x9E3779B97F4A7C15UL;
+        ulong z = seed + (ulong)(k + 1) * 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
-    }
-
-    /// <summary>The mask value (0 or the scale) of elements 2k and 2k+1.</summary>
-    public (T Even, T Odd) Values(long k)
-    {
-        ulong u = Pair(k);
-        return ((u & 0xFFFF_FFFFUL) >= _threshold ? Scale : T.Zero, (u >> 32) >= _threshold ? Scale : T.Zero);
     }
 }
 
@@ -82,23 +76,30 @@ internal static class DropoutPass<T> where T : unmanaged, IFloatingPointIeee754<
     {
         public void Run(int part, int parts)
         {
-            long pairs = (source.Length + 1L) / 2;
-            long k0 = pairs * part / parts, k1 = pairs * (part + 1) / parts;
             int n = source.Length;
-            for (long k = k0; k < k1; k++)
+            long pairs = (n + 1L) / 2;
+            long k0 = pairs * part / parts, k1 = pairs * (part + 1) / parts;
+            if (k0 >= k1) return;
+            // Locals and spans sized to the block, so the loop is one hash and two multiplies per pair.
+            ulong seed = mask.Seed, threshold = mask.Threshold;
+            T scale = mask.Scale, zero = T.Zero;
+            int i0 = (int)(2 * k0), len = (int)Math.Min(n - 2 * k0, 2 * (k1 - k0));
+            var src = source.AsSpan(i0, len);
+            var dst = destination.AsSpan(i0, len);
+            int full = len & ~1;
+            for (int i = 0; i < full; i += 2)
             {
-                var (even, odd) = mask.Values(k);
-                int i = (int)(2 * k);
-                if (backward)
-                {
-                    destination[i] += source[i] * even;
-                    if (i + 1 < n) destination[i + 1] += source[i + 1] * odd;
-                }
-                else
-                {
-                    destination[i] = source[i] * even;
-                    if (i + 1 < n) destination[i + 1] = source[i + 1] * odd;
-                }
+                ulong u = DropoutMask<T>.Pair(seed, k0 + (i >> 1));
+                T even = (u & 0xFFFF_FFFFUL) >= threshold ? scale : zero, odd = (u >> 32) >= threshold ? scale : zero;
+                if (backward) { dst[i] += src[i] * even; dst[i + 1] += src[i + 1] * odd; }
+                else { dst[i] = src[i] * even; dst[i + 1] = src[i + 1] * odd; }
+            }
+            if (full < len)                                                       // the last element of an odd length
+            {
+                ulong u = DropoutMask<T>.Pair(seed, k0 + (full >> 1));
+                T even = (u & 0xFFFF_FFFFUL) >= threshold ? scale : zero;
+                if (backward) dst[full] += src[full] * even;
+                else dst[full] = src[full] * even;
             }
         }
     }
