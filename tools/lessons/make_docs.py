@@ -221,8 +221,10 @@ class Docs:
                 if task == "adding":
                     lp = left_plateau(curve, key)
                     extra = f' {lp if lp is not None else "–"} |'
+                # A run stopped early (Ctrl-C, or the session's time ran out) keeps its evaluations so far: say so.
+                steps_cell = f"{steps}" if m.get("completed", True) else f"{steps} of {m['train_steps']} (stopped)"
                 rows.append(f'| {T} | {label} | {result} |{extra} {solved if solved is not None else "not solved"} | '
-                            f'{steps} | {m["seconds"]:.0f} | {f"{cpu:.0f}" if cpu is not None else "–"} |')
+                            f'{steps_cell} | {m["seconds"]:.0f} | {f"{cpu:.0f}" if cpu is not None else "–"} |')
                 series.append(dict(label=label, x=[num(r["step"]) for r in curve], y=[num(r[key]) for r in curve], color=PALETTE[k]))
             if series:
                 last = max(max(s["x"]) for s in series)
@@ -242,6 +244,8 @@ class Docs:
         else:
             head = ["| T | cell | recall accuracy | test cross-entropy | steps to solve (> 99 %) | steps | wall s | CPU s |", "|---|---|---|---|---|---|---|---|"]
         text = "\n".join(head + rows)
+        if any("(stopped)" in r for r in rows):
+            text += "\n\n“stopped”: the run was interrupted before its last step; the row is its last evaluation (“not solved” means not by then)."
         if any(r.endswith("| – |") for r in rows):
             text += "\n\nCPU s “–”: the run was made before the tool recorded CPU time (`cpu_seconds` in metrics.json)."
         if not_run:
@@ -269,8 +273,9 @@ class Docs:
                     continue
                 m = read_json(mj)
                 lp = left_plateau(read_csv(os.path.join(d, "metrics.csv")), "test_mse")
+                stopped = "" if m.get("completed", True) else f", stopped at step {m['steps_done']}"
                 cells_out.append(f'{lp if lp is not None else "–"} / {m["steps_to_solve"] if m["steps_to_solve"] is not None else "not solved"} '
-                                 f'(final {g(m["test_mse"], 2)})')
+                                 f'(final {g(m["test_mse"], 2)}{stopped})')
             rows.append(f"| {label} | " + " | ".join(cells_out) + " |")
         self.blocks["seeds-table"] = "\n".join(rows)
         twins = []

@@ -45,10 +45,11 @@ recurrent() {
 }
 
 # run DIR ARGS...: runs `recurrent ARGS... --out DIR` (stdout to DIR.out, stderr to DIR.log, times to DIR.time) unless DIR.done
-# exists. DIR.done records the exit code: a diverging run (exit 1) is a result too, not a reason to retry.
+# exists. DIR.done records the exit code: a diverging run (exit 1) is a result too, not a reason to retry;
+# an interrupted one (exit 130: Ctrl-C, its metrics are those of the last evaluation) is run again.
 run() {
   local dir=$1; shift
-  if [ -f "$dir.done" ] && [ "$FORCE" != 1 ]; then echo "skip $dir (done: exit $(cat "$dir.done"))"; return 0; fi
+  if [ -f "$dir.done" ] && [ "$FORCE" != 1 ] && [ "$(cat "$dir.done")" != 130 ]; then echo "skip $dir (done: exit $(cat "$dir.done"))"; return 0; fi
   # Another invocation running the same run (two invocations may share the work): leave it alone.
   if [ -f "$dir.running" ] && kill -0 "$(cat "$dir.running")" 2>/dev/null; then echo "skip $dir (running in process $(cat "$dir.running"))"; return 0; fi
   echo "$(date +%H:%M:%S) run $dir: recurrent $*"
