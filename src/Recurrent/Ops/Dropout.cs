@@ -22,7 +22,7 @@ public static partial class Op
         if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), p, "Dropout: probability must be in [0, 1].");
         if (!training || p == 0) return x;
         var mask = new DropoutMask<T>(rng.NextUInt64(), p);
-        var y = new Tensor<T>(x.Shape.ToArray());
+        var y = new Tensor<T>(GC.AllocateUninitializedArray<T>(x.Length), x.Shape.ToArray());   // every element is written below
         DropoutPass<T>.Run(mask, x.Array, y.Array, backward: false);            // y = x ⊙ m
         if (Graph.ShouldRecord(x))
         {

@@ -20,7 +20,7 @@ public static partial class Op
         int rows = LeadingRows(x);                                        // N = product of leading dims
         var outShape = x.Shape.ToArray();
         outShape[^1] = outF;
-        var y = new Tensor<T>(outShape);                                   // [N, O]
+        var y = new Tensor<T>(GC.AllocateUninitializedArray<T>(rows * outF), outShape);   // [N, O], fully written by the GEMM
 
         Gemm.Multiply(false, true, rows, outF, inF, x.Data, weight.Data, y.Data, accumulate: false);
         if (bias is not null) Elementwise.AddRowToEach(y.Data, bias.Data);

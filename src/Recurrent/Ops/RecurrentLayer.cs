@@ -92,7 +92,10 @@ public static partial class Op
         ValidateState(op, "c0", c0, stateOffset + D, B, H);
         var (lens, active) = PrepareLengths(op, lengths, T_, B);
 
-        var y = batchFirstOutput ? new Tensor<T>(B, T_, D * H) : new Tensor<T>(T_, B, D * H);   // [T, B, D·H] or [B, T, D·H]
+        // [T, B, D·H] or [B, T, D·H]. Every element is written unless some rows finish early (their outputs stay zero),
+        // so the array skips the GC's zero-fill then: megabytes per layer and step.
+        int[] yShape = batchFirstOutput ? [B, T_, D * H] : [T_, B, D * H];
+        var y = lens is null ? new Tensor<T>(GC.AllocateUninitializedArray<T>(B * T_ * D * H), yShape) : new Tensor<T>(yShape);
         var hN = new Tensor<T>(D, B, H);                                           // [D, B, H]
         var cN = mode == RecurrentMode.Lstm ? new Tensor<T>(D, B, H) : null;
         int BH = B * H;
