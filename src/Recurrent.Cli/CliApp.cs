@@ -66,9 +66,10 @@ public static class CliApp
             var parse = root.Parse(args);
             if (parse.Action is ParseErrorAction)
                 return ReportParseErrors(parse, stderr);
+            using var helpOutput = new ProgramNameWriter(stdout);
             var config = new InvocationConfiguration
             {
-                Output = stdout,
+                Output = helpOutput,                 // only help/version text goes here; commands write to ctx
                 Error = stderr,
                 // Exceptions reach CliErrors (one line, exit codes), and Ctrl-C is ours (see CliContext).
                 EnableDefaultExceptionHandler = false,
@@ -105,6 +106,7 @@ public static class CliApp
         for (var c = parse.CommandResult; c.Parent is CommandResult parent; c = parent) path.Add(c.Command.Name);
         path.Reverse();
         path.Add("--help");
-        root.Parse(path).Invoke(new InvocationConfiguration { Output = writer, Error = writer });
+        using var output = new ProgramNameWriter(writer);
+        root.Parse(path).Invoke(new InvocationConfiguration { Output = output, Error = writer });
     }
 }

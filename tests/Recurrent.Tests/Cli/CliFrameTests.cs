@@ -40,6 +40,27 @@ public class CliFrameTests
     }
 
     [Fact]
+    public void Help_usage_names_the_program_recurrent_whatever_the_executable()
+    {
+        var r = CliRunner.Run("train", "lm", "--help").AssertOk();
+        Assert.Contains("Usage:" + Environment.NewLine + "  recurrent train lm [options]", r.Stdout.Replace("\r\n", "\n").Replace("\n", Environment.NewLine));
+        Assert.DoesNotContain("  " + System.CommandLine.RootCommand.ExecutableName + " ", r.Stdout);
+    }
+
+    [Theory]
+    [InlineData("  Recurrent.Cli train [options]", "  recurrent train [options]")]
+    [InlineData("  Recurrent.Cli", "  recurrent")]
+    [InlineData("  Recurrent.Client x", "  Recurrent.Client x")]          // a longer word is left alone
+    [InlineData("Recurrent.Cli train", "Recurrent.Cli train")]            // only the indented usage line
+    [InlineData("  --seed <seed>  Recurrent.Cli", "  --seed <seed>  Recurrent.Cli")]
+    public void Program_name_writer_renames_only_the_usage_line(string line, string expected)
+    {
+        var sink = new StringWriter();
+        using (var w = new ProgramNameWriter(sink, "Recurrent.Cli")) { w.WriteLine(line); w.Write("tail"); }
+        Assert.Equal(expected + Environment.NewLine + "tail", sink.ToString().Replace("\r\n", "\n").Replace("\n", Environment.NewLine));
+    }
+
+    [Fact]
     public void User_error_is_one_line_exit_1()
     {
         var err = new StringWriter();
