@@ -32,15 +32,9 @@ public static class GruKernel
     public static void Forward<T>(int batch, int hidden, ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> bhn,
         ReadOnlySpan<T> hPrev, ReadOnlySpan<bool> active, Span<T> acts, Span<T> hn, Span<T> h) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int H = hidden, G = 3 * hidden, n = batch * H;
+        int H = hidden, G = 3 * hidden;
         const string K = "GruKernel.Forward";
-        KernelChecks.Length(K, "xg", xg.Length, batch * G);
-        KernelChecks.Length(K, "hg", hg.Length, batch * G);
-        KernelChecks.Length(K, "acts", acts.Length, batch * G);
-        KernelChecks.Length(K, "hPrev", hPrev.Length, n);
-        KernelChecks.Length(K, "hn", hn.Length, n);
-        KernelChecks.Length(K, "h", h.Length, n);
-        if (!bhn.IsEmpty) KernelChecks.Length(K, "bhn", bhn.Length, H);
+        CheckForwardShapes<T>(K, batch, H, xg, hg, bhn, hPrev, acts, hn, h);
         KernelChecks.Active(K, active, batch);
         if (typeof(T) == typeof(float) && FastActivation.IsAccelerated)
         {
@@ -98,15 +92,9 @@ public static class GruKernel
     public static void Backward<T>(int batch, int hidden, ReadOnlySpan<T> acts, ReadOnlySpan<T> hn, ReadOnlySpan<T> hPrev,
         ReadOnlySpan<bool> active, ReadOnlySpan<T> dy, Span<T> dh, Span<T> dXg, Span<T> dHg) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int H = hidden, G = 3 * hidden, n = batch * H;
+        int H = hidden, G = 3 * hidden;
         const string K = "GruKernel.Backward";
-        KernelChecks.Length(K, "acts", acts.Length, batch * G);
-        KernelChecks.Length(K, "dXg", dXg.Length, batch * G);
-        KernelChecks.Length(K, "dHg", dHg.Length, batch * G);
-        KernelChecks.Length(K, "hn", hn.Length, n);
-        KernelChecks.Length(K, "hPrev", hPrev.Length, n);
-        KernelChecks.Length(K, "dh", dh.Length, n);
-        if (!dy.IsEmpty) KernelChecks.Length(K, "dy", dy.Length, n);
+        CheckBackwardShapes<T>(K, batch, H, acts, hn, hPrev, dy, dh, dXg, dHg);
         KernelChecks.Active(K, active, batch);
         bool hasDy = !dy.IsEmpty;
         for (int b = 0; b < batch; b++)
@@ -126,15 +114,9 @@ public static class GruKernel
     internal static void BackwardUnits<T>(int batch, int hidden, int j0, int j1, ReadOnlySpan<T> acts, ReadOnlySpan<T> hn,
         ReadOnlySpan<T> hPrev, ReadOnlySpan<T> dy, Span<T> dh, Span<T> dXg, Span<T> dHg) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int H = hidden, G = 3 * hidden, n = batch * H;
+        int H = hidden, G = 3 * hidden;
         const string K = "GruKernel.BackwardUnits";
-        KernelChecks.Length(K, "acts", acts.Length, batch * G);
-        KernelChecks.Length(K, "dXg", dXg.Length, batch * G);
-        KernelChecks.Length(K, "dHg", dHg.Length, batch * G);
-        KernelChecks.Length(K, "hn", hn.Length, n);
-        KernelChecks.Length(K, "hPrev", hPrev.Length, n);
-        KernelChecks.Length(K, "dh", dh.Length, n);
-        if (!dy.IsEmpty) KernelChecks.Length(K, "dy", dy.Length, n);
+        CheckBackwardShapes<T>(K, batch, H, acts, hn, hPrev, dy, dh, dXg, dHg);
         KernelChecks.Units(K, j0, j1, H);
         for (int b = 0; b < batch; b++)
         {
@@ -198,15 +180,9 @@ public static class GruKernel
     internal static void ForwardUnits(int batch, int hidden, int j0, int j1, ReadOnlySpan<float> xg, ReadOnlySpan<float> hg,
         ReadOnlySpan<float> bhn, ReadOnlySpan<float> hPrev, Span<float> acts, Span<float> hn, Span<float> h)
     {
-        int H = hidden, G = 3 * hidden, n = batch * H;
+        int H = hidden, G = 3 * hidden;
         const string K = "GruKernel.ForwardUnits";
-        KernelChecks.Length(K, "xg", xg.Length, batch * G);
-        KernelChecks.Length(K, "hg", hg.Length, batch * G);
-        KernelChecks.Length(K, "acts", acts.Length, batch * G);
-        KernelChecks.Length(K, "hPrev", hPrev.Length, n);
-        KernelChecks.Length(K, "hn", hn.Length, n);
-        KernelChecks.Length(K, "h", h.Length, n);
-        if (!bhn.IsEmpty) KernelChecks.Length(K, "bhn", bhn.Length, H);
+        CheckForwardShapes<float>(K, batch, H, xg, hg, bhn, hPrev, acts, hn, h);
         KernelChecks.Units(K, j0, j1, H);
         for (int b = 0; b < batch; b++)
         {
@@ -262,5 +238,33 @@ public static class GruKernel
             hnRow[j] = hnk;
             hRow[j] = (1f - z) * n + z * hp[j];
         }
+    }
+
+    /// <summary>The buffer-length checks shared by the whole-row and unit-range forward kernels.</summary>
+    private static void CheckForwardShapes<T>(string K, int batch, int H, ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> bhn,
+        ReadOnlySpan<T> hPrev, ReadOnlySpan<T> acts, ReadOnlySpan<T> hn, ReadOnlySpan<T> h)
+    {
+        int G = 3 * H, n = batch * H;
+        KernelChecks.Length(K, "xg", xg.Length, batch * G);
+        KernelChecks.Length(K, "hg", hg.Length, batch * G);
+        KernelChecks.Length(K, "acts", acts.Length, batch * G);
+        KernelChecks.Length(K, "hPrev", hPrev.Length, n);
+        KernelChecks.Length(K, "hn", hn.Length, n);
+        KernelChecks.Length(K, "h", h.Length, n);
+        if (!bhn.IsEmpty) KernelChecks.Length(K, "bhn", bhn.Length, H);
+    }
+
+    /// <summary>The buffer-length checks shared by the whole-row and unit-range backward kernels.</summary>
+    private static void CheckBackwardShapes<T>(string K, int batch, int H, ReadOnlySpan<T> acts, ReadOnlySpan<T> hn, ReadOnlySpan<T> hPrev,
+        ReadOnlySpan<T> dy, ReadOnlySpan<T> dh, ReadOnlySpan<T> dXg, ReadOnlySpan<T> dHg)
+    {
+        int G = 3 * H, n = batch * H;
+        KernelChecks.Length(K, "acts", acts.Length, batch * G);
+        KernelChecks.Length(K, "dXg", dXg.Length, batch * G);
+        KernelChecks.Length(K, "dHg", dHg.Length, batch * G);
+        KernelChecks.Length(K, "hn", hn.Length, n);
+        KernelChecks.Length(K, "hPrev", hPrev.Length, n);
+        KernelChecks.Length(K, "dh", dh.Length, n);
+        if (!dy.IsEmpty) KernelChecks.Length(K, "dy", dy.Length, n);
     }
 }

@@ -86,15 +86,9 @@ public static class LstmKernel
     public static void Backward<T>(int batch, int hidden, ReadOnlySpan<T> acts, ReadOnlySpan<T> cPrev, ReadOnlySpan<T> c,
         ReadOnlySpan<bool> active, ReadOnlySpan<T> dy, Span<T> dh, Span<T> dc, Span<T> dPre) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int H = hidden, G = 4 * hidden, n = batch * H;
+        int H = hidden, G = 4 * hidden;
         const string K = "LstmKernel.Backward";
-        KernelChecks.Length(K, "acts", acts.Length, batch * G);
-        KernelChecks.Length(K, "dPre", dPre.Length, batch * G);
-        KernelChecks.Length(K, "cPrev", cPrev.Length, n);
-        KernelChecks.Length(K, "c", c.Length, n);
-        KernelChecks.Length(K, "dh", dh.Length, n);
-        KernelChecks.Length(K, "dc", dc.Length, n);
-        if (!dy.IsEmpty) KernelChecks.Length(K, "dy", dy.Length, n);
+        CheckBackwardShapes<T>(K, batch, H, acts, cPrev, c, dy, dh, dc, dPre);
         KernelChecks.Active(K, active, batch);
         if (typeof(T) == typeof(float) && FastActivation.IsAccelerated)
         {
@@ -229,15 +223,9 @@ public static class LstmKernel
     internal static void BackwardUnits(int batch, int hidden, int j0, int j1, ReadOnlySpan<float> acts, ReadOnlySpan<float> cPrev,
         ReadOnlySpan<float> c, ReadOnlySpan<float> dy, Span<float> dh, Span<float> dc, Span<float> dPre)
     {
-        int H = hidden, G = 4 * hidden, n = batch * H;
+        int H = hidden, G = 4 * hidden;
         const string K = "LstmKernel.BackwardUnits";
-        KernelChecks.Length(K, "acts", acts.Length, batch * G);
-        KernelChecks.Length(K, "dPre", dPre.Length, batch * G);
-        KernelChecks.Length(K, "cPrev", cPrev.Length, n);
-        KernelChecks.Length(K, "c", c.Length, n);
-        KernelChecks.Length(K, "dh", dh.Length, n);
-        KernelChecks.Length(K, "dc", dc.Length, n);
-        if (!dy.IsEmpty) KernelChecks.Length(K, "dy", dy.Length, n);
+        CheckBackwardShapes<float>(K, batch, H, acts, cPrev, c, dy, dh, dc, dPre);
         KernelChecks.Units(K, j0, j1, H);
         for (int b = 0; b < batch; b++)
         {
@@ -299,5 +287,19 @@ public static class LstmKernel
             dcRow[j] = dck * f;
             dhRow[j] = 0f;
         }
+    }
+
+    /// <summary>The buffer-length checks shared by the whole-row and unit-range backward kernels.</summary>
+    private static void CheckBackwardShapes<T>(string K, int batch, int H, ReadOnlySpan<T> acts, ReadOnlySpan<T> cPrev, ReadOnlySpan<T> c,
+        ReadOnlySpan<T> dy, ReadOnlySpan<T> dh, ReadOnlySpan<T> dc, ReadOnlySpan<T> dPre)
+    {
+        int G = 4 * H, n = batch * H;
+        KernelChecks.Length(K, "acts", acts.Length, batch * G);
+        KernelChecks.Length(K, "dPre", dPre.Length, batch * G);
+        KernelChecks.Length(K, "cPrev", cPrev.Length, n);
+        KernelChecks.Length(K, "c", c.Length, n);
+        KernelChecks.Length(K, "dh", dh.Length, n);
+        KernelChecks.Length(K, "dc", dc.Length, n);
+        if (!dy.IsEmpty) KernelChecks.Length(K, "dy", dy.Length, n);
     }
 }
