@@ -389,19 +389,42 @@ public sealed class FusedCharLm
         }
         int rowParts = Math.Min(threads, _b);
         if ((long)_b * _g * _h < ParallelMinWork * rowParts) rowParts = 1;
+        if (rowParts == 1)
+        {
+            if (backward) BackwardRows(0, _b);
+            else ForwardRows(0, _b);
+            return;
+        }
+        // Each part starts with its block of rows; an idle thread takes over half of a busier one's rows (RowStepScheduler).
+        _rowSchedule.Reset(_b, _t, rowParts);
         var body = new TimeLoop(this, backward);
-        if (rowParts == 1) body.Run(0, 1);
-        else Parallelism.Run(rowParts, ref body);
+        Parallelism.Run(rowParts, ref body);
     }
+
+    private readonly RowStepScheduler _rowSchedule = new();
+
+    /// <summary>Rows handed over between threads in the time loops so far (benchmarks).</summary>
+    internal int RowHandOvers => _rowSchedule.Steals;
+
+    /// <summary>The time loops' scheduler (tests slow one part down through it).</summary>
+    internal RowStepScheduler RowSchedule => _rowSchedule;
 
     private readonly struct TimeLoop(FusedCharLm owner, bool backward) : IParallelBody
     {
         public void Run(int part, int parts)
         {
-            int b0 = (int)((long)owner._b * part / parts), b1 = (int)((long)owner._b * (part + 1) / parts);
-            if (b1 <= b0) return;
-            if (backward) owner.BackwardRows(b0, b1 - b0);
-            else owner.ForwardRows(b0, b1 - b0);
+            var steps = new TimeSteps(owner, backward);
+            owner._rowSchedule.RunPart(part, ref steps);
+        }
+    }
+
+    /// <summary>One step of the time loop for a range of rows; logical step i is time step T−1−i backward.</summary>
+    private readonly struct TimeSteps(FusedCharLm owner, bool backward) : IRowStepBody
+    {
+        public void RunStep(int row0, int rows, int step)
+        {
+            if (backward) owner.BackwardStep(row0, rows, owner._t - 1 - step);
+            else owner.ForwardStep(row0, rows, step);
         }
     }
 
@@ -538,66 +561,71 @@ public sealed class FusedCharLm
     }
 
     /// <summary>Forward through the T steps for rows [b0, b0+rows).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up inside short benchmarks
     private void ForwardRows(int b0, int rows)
     {
-        int T = _t, B = _b, H = _h, G = _g, BH = B * H, rH = rows * H, rG = rows * G;
-        ReadOnlySpan<float> bhn = _mode == RecurrentMode.Gru ? _bHh.AsSpan(2 * H, H) : default;
-        var hg = _hg is null ? default : _hg.AsSpan(b0 * G, rG);                           // [rows, G] GRU scratch
-        for (int s = 0; s < T; s++)
+        for (int s = 0; s < _t; s++) ForwardStep(b0, rows, s);
+    }
+
+    /// <summary>Forward step s for rows [b0, b0+rows) (their step s−1 done).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
+    private void ForwardStep(int b0, int rows, int s)
+    {
+        int B = _b, H = _h, G = _g, BH = B * H, rH = rows * H, rG = rows * G;
+        int hOff = s * BH + b0 * H;                                                     // rows of h_{s-1} (slot s)
+        var hPrev = _hs.AsSpan(hOff, rH);
+        var h = _hs.AsSpan(hOff + BH, rH);
+        var gates = _acts.AsSpan((s * B + b0) * G, rG);                                 // [rows, G]
+        for (int b = 0; b < rows; b++)                                                  // one-hot x·W_ihᵀ + bias = a row of W_ihᵀ + bias
+            System.Numerics.Tensors.TensorPrimitives.Add(_wIhT.AsSpan(_tok[s * B + b0 + b] * G, G), _bias, gates.Slice(b * G, G));
+        switch (_mode)
         {
-            int hOff = s * BH + b0 * H;                                                 // rows of h_{s-1} (slot s)
-            var hPrev = _hs.AsSpan(hOff, rH);
-            var h = _hs.AsSpan(hOff + BH, rH);
-            var gates = _acts.AsSpan((s * B + b0) * G, rG);                             // [rows, G]
-            for (int b = 0; b < rows; b++)                                              // one-hot x·W_ihᵀ + bias = a row of W_ihᵀ + bias
-                System.Numerics.Tensors.TensorPrimitives.Add(_wIhT.AsSpan(_tok[s * B + b0 + b] * G, G), _bias, gates.Slice(b * G, G));
-            switch (_mode)
-            {
-                case RecurrentMode.Lstm:
-                    StepGemm.MultiplyPacked(rows, hPrev, H, _whhT, gates, G, accumulate: true);  // += h_prev·W_hhᵀ
-                    LstmKernel.Forward(rows, H, gates, hPrev, _cs.AsSpan(hOff, rH), default, gates, h, _cs.AsSpan(hOff + BH, rH));
-                    break;
-                case RecurrentMode.Gru:
-                    StepGemm.MultiplyPacked(rows, hPrev, H, _whhT, hg, G, accumulate: false);    // h_prev·W_hhᵀ, bias apart
-                    GruKernel.Forward(rows, H, gates, hg, bhn, hPrev, default, gates, _hn.AsSpan(s * BH + b0 * H, rH), h);
-                    break;
-                default:
-                    StepGemm.MultiplyPacked(rows, hPrev, H, _whhT, gates, G, accumulate: true);
-                    RnnKernel.Forward(rows, H, _mode == RecurrentMode.RnnRelu, gates, hPrev, default, h);
-                    break;
-            }
+            case RecurrentMode.Lstm:
+                StepGemm.MultiplyPacked(rows, hPrev, H, _whhT, gates, G, accumulate: true);  // += h_prev·W_hhᵀ
+                LstmKernel.Forward(rows, H, gates, hPrev, _cs.AsSpan(hOff, rH), default, gates, h, _cs.AsSpan(hOff + BH, rH));
+                break;
+            case RecurrentMode.Gru:
+                var hg = _hg.AsSpan(b0 * G, rG);                                        // [rows, G] scratch, h_prev·W_hhᵀ, bias apart
+                StepGemm.MultiplyPacked(rows, hPrev, H, _whhT, hg, G, accumulate: false);
+                GruKernel.Forward(rows, H, gates, hg, _bHh.AsSpan(2 * H, H), hPrev, default, gates, _hn.AsSpan(s * BH + b0 * H, rH), h);
+                break;
+            default:
+                StepGemm.MultiplyPacked(rows, hPrev, H, _whhT, gates, G, accumulate: true);
+                RnnKernel.Forward(rows, H, _mode == RecurrentMode.RnnRelu, gates, hPrev, default, h);
+                break;
         }
     }
 
     /// <summary>Backward through the T steps for rows [b0, b0+rows): gate gradients and the carried dh (dc).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called once per loop: no time to tier up inside short benchmarks
     private void BackwardRows(int b0, int rows)
     {
-        int T = _t, B = _b, H = _h, G = _g, BH = B * H, rH = rows * H, rG = rows * G;
+        for (int s = _t - 1; s >= 0; s--) BackwardStep(b0, rows, s);
+    }
+
+    /// <summary>Backward step s for rows [b0, b0+rows) (their step s+1 done): gate gradients, then dh (dc) carried to step s−1.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
+    private void BackwardStep(int b0, int rows, int s)
+    {
+        int B = _b, H = _h, G = _g, BH = B * H, rH = rows * H, rG = rows * G;
         var dh = _dh.AsSpan(b0 * H, rH);
         var dc = _dc.AsSpan(b0 * H, rH);
-        for (int s = T - 1; s >= 0; s--)
+        int hOff = s * BH + b0 * H;
+        ReadOnlySpan<float> dy = _dY.AsSpan(hOff, rH);                                  // _dY is [T, B, H] too
+        var acts = _acts.AsSpan((s * B + b0) * G, rG);
+        var dGs = _dG.AsSpan((s * B + b0) * G, rG);
+        var dGh = _dGh.AsSpan((s * B + b0) * G, rG);
+        switch (_mode)
         {
-            int hOff = s * BH + b0 * H;
-            ReadOnlySpan<float> dy = _dY.AsSpan(hOff, rH);                              // _dY is [T, B, H] too
-            var acts = _acts.AsSpan((s * B + b0) * G, rG);
-            var dGs = _dG.AsSpan((s * B + b0) * G, rG);
-            var dGh = _dGh.AsSpan((s * B + b0) * G, rG);
-            switch (_mode)
-            {
-                case RecurrentMode.Lstm:
-                    LstmKernel.Backward(rows, H, acts, _cs.AsSpan(hOff, rH), _cs.AsSpan(hOff + BH, rH), default, dy, dh, dc, dGs);
-                    break;
-                case RecurrentMode.Gru:
-                    GruKernel.Backward(rows, H, acts, _hn.AsSpan(hOff, rH), _hs.AsSpan(hOff, rH), default, dy, dh, dGs, dGh);
-                    break;
-                default:
-                    RnnKernel.Backward(rows, H, _mode == RecurrentMode.RnnRelu, _hs.AsSpan(hOff + BH, rH), default, dy, dh, dGs);
-                    break;
-            }
-            if (s > 0) StepGemm.MultiplyPacked(rows, dGh, G, _whh, dh, H, accumulate: true);   // dh_prev += dG·W_hh
+            case RecurrentMode.Lstm:
+                LstmKernel.Backward(rows, H, acts, _cs.AsSpan(hOff, rH), _cs.AsSpan(hOff + BH, rH), default, dy, dh, dc, dGs);
+                break;
+            case RecurrentMode.Gru:
+                GruKernel.Backward(rows, H, acts, _hn.AsSpan(hOff, rH), _hs.AsSpan(hOff, rH), default, dy, dh, dGs, dGh);
+                break;
+            default:
+                RnnKernel.Backward(rows, H, _mode == RecurrentMode.RnnRelu, _hs.AsSpan(hOff + BH, rH), default, dy, dh, dGs);
+                break;
         }
+        if (s > 0) StepGemm.MultiplyPacked(rows, dGh, G, _whh, dh, H, accumulate: true);   // dh_prev += dG·W_hh
     }
 
     /// <summary>clip_grad_norm_ then SGD, fused: the same float operations as GradClip.ClipGradNorm

@@ -80,7 +80,7 @@ public class FusedCharLmTests
     [InlineData(RecurrentMode.Lstm, true)]
     public void ResultsAreBitIdenticalAcrossRunsAndThreadCounts(RecurrentMode mode, bool unitSplit)
     {
-        (float[] Params, float[] Grads) Run(int threads)
+        (float[] Params, float[] Grads) Run(int threads, int slowPart = -1)
         {
             int saved = Parallelism.Threads;
             long savedWork = FusedCharLm.ParallelMinWork;
@@ -90,6 +90,7 @@ public class FusedCharLmTests
             {
                 var (rnn, head) = Model(mode, 11, 40, 2);
                 var step = new FusedCharLm(rnn, head, 13, 9) { ForcedSplit = unitSplit ? FusedCharLm.TimeSplit.Units : null };   // H = 40: unit blocks 16, 16, 8
+                step.RowSchedule.SlowPartForTests = slowPart;                           // a slow part: rows handed over mid-loop
                 var data = new Rng(4);
                 for (int s = 0; s < 3; s++)
                 {
@@ -113,6 +114,10 @@ public class FusedCharLmTests
         Assert.Equal(one.Params, two.Params);
         Assert.Equal(one.Grads, two.Grads);
         Assert.Equal(one.Params, three.Params);
+        var twoSlow = Run(2, slowPart: 1);
+        Assert.Equal(one.Params, twoSlow.Params);
+        Assert.Equal(one.Grads, twoSlow.Grads);
+        Assert.Equal(one.Params, Run(3, slowPart: 0).Params);
     }
 
     [Theory]
