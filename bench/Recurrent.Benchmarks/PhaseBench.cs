@@ -1,7 +1,7 @@
 // `phases` mode: where the time of one FusedCharLm step (the `recurrent bench` protocol) goes, phase by phase.
 //   dotnet run -c Release --project bench/Recurrent.Benchmarks -- phases [--cell lstm|gru|rnn] [--hidden 256]
 //       [--batch 32] [--steps 35] [--vocab 28] [--threads N] [--mode train|infer] [--count 300] [--split rows|units]
-//       [--ab steal|nop] [--series]
+//       [--ab steal|units|nop] [--series]
 // Synthetic uniform tokens (timing does not depend on the text). Prints the median (and 10th percentile) time of each
 // phase over the measured steps and of the step, so that a noisy neighbour inflates a few steps but not the picture.
 // --ab toggles a switch step by step and prints both variants' step times; --series prints every step's time.
@@ -19,13 +19,18 @@ public static class PhaseBench
     /// <summary>A/B switches toggled step by step (<c>--ab NAME</c>: even steps off, odd steps on), so that both variants
     /// see the same machine: on the development VM the speed of a core changes by up to 40% for hundreds of milliseconds,
     /// which made run-after-run comparisons of 5–10% effects meaningless. <c>nop</c> is the A/A control.</summary>
+    private static FusedCharLm? s_step;
+
     private static void SetVariant(string name, bool on)
     {
         switch (name)
         {
             case "steal": RowStepScheduler.HandOvers = on; break;
             case "nop": break;
-            default: throw new ArgumentException($"phases: unknown --ab switch '{name}' (steal, nop)");
+            case "units": s_step!.ForcedSplit = on ? FusedCharLm.TimeSplit.Units : FusedCharLm.TimeSplit.Rows; break;
+            case "head": FusedCharLm.HeadInLoop = on; break;
+            case "dy": FusedCharLm.DyInLoop = on; break;
+            default: throw new ArgumentException($"phases: unknown --ab switch '{name}' (steal, units, nop)");
         }
     }
 
@@ -60,6 +65,7 @@ public static class PhaseBench
         var rnn = new RecurrentStack<float>(cell, vocab, hidden, rng);
         var head = new Linear<float>(hidden, vocab, rng);
         var step = new FusedCharLm(rnn, head, batch, steps) { ForcedSplit = split };
+        s_step = step;
         var x = new int[batch * steps]; var y = new int[batch * steps];
         for (int i = 0; i < x.Length; i++) { x[i] = rng.NextInt(vocab); y[i] = rng.NextInt(vocab); }
         int phases = Enum.GetValues<FusedCharLmPhase>().Length;
