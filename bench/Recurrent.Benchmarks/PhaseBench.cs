@@ -16,11 +16,11 @@ namespace Recurrent.Benchmarks;
 /// <summary>Per-phase median times of FusedCharLm training or inference steps.</summary>
 public static class PhaseBench
 {
+    private static FusedCharLm? s_step;                                             // the step under test (for --ab units)
+
     /// <summary>A/B switches toggled step by step (<c>--ab NAME</c>: even steps off, odd steps on), so that both variants
     /// see the same machine: on the development VM the speed of a core changes by up to 40% for hundreds of milliseconds,
     /// which made run-after-run comparisons of 5–10% effects meaningless. <c>nop</c> is the A/A control.</summary>
-    private static FusedCharLm? s_step;
-
     private static void SetVariant(string name, bool on)
     {
         switch (name)
@@ -28,8 +28,6 @@ public static class PhaseBench
             case "steal": RowStepScheduler.HandOvers = on; break;
             case "nop": break;
             case "units": s_step!.ForcedSplit = on ? FusedCharLm.TimeSplit.Units : FusedCharLm.TimeSplit.Rows; break;
-            case "head": FusedCharLm.HeadInLoop = on; break;
-            case "dy": FusedCharLm.DyInLoop = on; break;
             default: throw new ArgumentException($"phases: unknown --ab switch '{name}' (steal, units, nop)");
         }
     }
