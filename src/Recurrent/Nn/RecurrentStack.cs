@@ -157,6 +157,15 @@ public class RecurrentStack<T> : Module<T> where T : unmanaged, IFloatingPointIe
     // Layer by layer; the first reads either the dense time-major input or the one-hot token ids.
     private RecurrentResult<T> RunLayers(Tensor<T>? input, int[]? tokens, int B, int T_, Tensor<T>? h0, Tensor<T>? c0, int[]? lengths)
     {
+        // A deep unidirectional stack without lengths runs as one pipelined op (the same numbers, fewer tensors,
+        // layers on different threads); bidirectional layers and variable lengths go layer by layer.
+        if (NumLayers >= 2 && !Bidirectional && lengths is null && UsePipeline)
+        {
+            var layers = new RecurrentWeights<T>[NumLayers];
+            for (int k = 0; k < NumLayers; k++) layers[k] = _weights[k][0];
+            return Op.RecurrentStackPipelined(Mode, input, tokens, T_, B, layers, h0, c0,
+                Training ? Dropout : 0, Training && Dropout > 0 ? _dropoutRng : null);
+        }
         var hs = new List<Tensor<T>>(NumLayers);
         var cs = new List<Tensor<T>>(NumLayers);
         for (int k = 0; k < NumLayers; k++)
@@ -175,6 +184,9 @@ public class RecurrentStack<T> : Module<T> where T : unmanaged, IFloatingPointIe
         var cN = cs.Count == 0 ? null : cs.Count == 1 ? cs[0] : Op.ConcatFirstDim(cs);
         return new RecurrentResult<T>(output, hN, cN);
     }
+
+    /// <summary>Run deep unidirectional stacks as one pipelined op (default); false = layer by layer (tests compare the two).</summary>
+    internal static bool UsePipeline { get; set; } = true;
 
     private void CheckState(string name, Tensor<T>? state, int slices, int batch)
     {

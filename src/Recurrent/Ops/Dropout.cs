@@ -48,6 +48,35 @@ internal readonly struct DropoutMask<T>(ulong seed, double p) where T : unmanage
     /// <summary>The survivors' factor 1/(1−p) (0 when p = 1).</summary>
     public readonly T Scale = p >= 1 ? T.Zero : T.CreateChecked(1.0 / (1.0 - p));
 
+    /// <summary><c>dst[i] = src[i]·m(first + i)</c>: the forward pass on any range of the flat index (exactly the values
+    /// <see cref="DropoutPass{T}"/> writes there). With <paramref name="fromZero"/>, <c>dst[i] = 0 + src[i]·m</c>: the
+    /// backward pass into a gradient that starts at zero, bit for bit (src and dst may be the same span).</summary>
+    public void Apply(ReadOnlySpan<T> src, Span<T> dst, long first, bool fromZero)
+    {
+        int n = src.Length;
+        if (dst.Length < n) throw new ArgumentException("DropoutMask.Apply: destination shorter than source.");
+        T zero = fromZero ? T.Zero : T.NegativeZero;    // −0 + v = v exactly (forward); +0 + v is the backward's 0 + v
+        int i = 0;
+        if ((first & 1) != 0 && n > 0)                   // odd start: the high half of the pair before
+        {
+            ulong u = Pair(Seed, first >> 1);
+            dst[0] = zero + src[0] * ((u >> 32) >= Threshold ? Scale : T.Zero);
+            i = 1;
+        }
+        for (; i + 1 < n; i += 2)
+        {
+            ulong u = Pair(Seed, (first + i) >> 1);
+            T even = (u & 0xFFFF_FFFFUL) >= Threshold ? Scale : T.Zero, odd = (u >> 32) >= Threshold ? Scale : T.Zero;
+            dst[i] = zero + src[i] * even;
+            dst[i + 1] = zero + src[i + 1] * odd;
+        }
+        if (i < n)                                        // a last element at an even index
+        {
+            ulong u = Pair(Seed, (first + i) >> 1);
+            dst[i] = zero + src[i] * ((u & 0xFFFF_FFFFUL) >= Threshold ? Scale : T.Zero);
+        }
+    }
+
     /// <summary>Two uniforms for elements 2k (low half) and 2k+1 (high half): SplitMix64's output for counter k+1.</summary>
     public static ulong Pair(ulong seed, long k)
     {

@@ -104,7 +104,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
 
         // Input projection for all steps as one GEMM: acts = X·W_ihᵀ + bias.       // [T·B, G]
         _acts = RecurrentBuffers<T>.Rent(TB * G, clear: false);
-        Gemm.Multiply(false, true, TB, G, I, _x, _wIh, _acts, accumulate: false);
+        PartGemm.Multiply(false, true, TB, G, I, _x, _wIh, _acts, accumulate: false);
         var bias = FoldedBias();
         if (bias is not null) { Elementwise.AddRowToEach<T>(_acts, bias); RecurrentBuffers<T>.Return(bias); }
 
@@ -146,6 +146,14 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     private void Recur(ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, Span<T> y, int yOffset, int yStride, bool yBatchFirst,
         Span<T> hN, Span<T> cN, bool keepForBackward)
     {
+        BeginRecurrence(h0, c0);
+        RunTimeLoop(backward: false);
+        EndRecurrence(y, yOffset, yStride, yBatchFirst, hN, cN, keepForBackward);
+    }
+
+    /// <summary>Rents the state buffers, copies h0 (c0) into slot 0 and packs W_hh for the forward steps.</summary>
+    internal void BeginRecurrence(ReadOnlySpan<T> h0, ReadOnlySpan<T> c0)
+    {
         int T_ = _steps, B = _batch, H = _hidden, G = _gates, BH = B * H, TB = T_ * B;
         _hs = RecurrentBuffers<T>.Rent((T_ + 1) * BH, clear: false);               // [T+1, B, H]
         if (!h0.IsEmpty) h0[..BH].CopyTo(_hs); else _hs.AsSpan(0, BH).Clear();
@@ -157,8 +165,13 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         if (_mode == RecurrentMode.Gru) { _hn = RecurrentBuffers<T>.Rent(TB * H, clear: false); _hg = RecurrentBuffers<T>.Rent(B * G, clear: false); }
 
         _recurrent = RecurrentWeightOperand<T>.ForForward(_wHh, G, H);             // W_hh packed once for all steps
-        RunTimeLoop(backward: false);
-        _recurrent.Release();
+    }
+
+    /// <summary>Releases the packed W_hh, writes the outputs (y, hN, cN) and keeps or releases the saved buffers.</summary>
+    internal void EndRecurrence(Span<T> y, int yOffset, int yStride, bool yBatchFirst, Span<T> hN, Span<T> cN, bool keepForBackward)
+    {
+        int T_ = _steps, B = _batch, H = _hidden, BH = B * H;
+        _recurrent!.Release();
         _recurrent = null;
         RecurrentBuffers<T>.Return(_hg);
         _hg = null;
@@ -174,6 +187,70 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         if (_cs is not null && !cN.IsEmpty) _cs.AsSpan(T_ * BH, BH).CopyTo(cN);
         _saved = true;
         if (!keepForBackward) Release();
+    }
+
+    // ----- the same passes in step ranges, for a pipelined stack (RecurrentPipeline) -----
+    //
+    // A forward-direction layer without lengths can run its input projection and its time loop a range of
+    // steps at a time, and its backward loop likewise, so that the layer above (below) can start on the first
+    // steps while this one is still running. Every element goes through exactly the operations of the whole
+    // pass (a GEMM over fewer rows computes each row the same way), so the results are bit-identical.
+
+    /// <summary>G = gates·H, the rows of W_ih and W_hh.</summary>
+    internal int Gates => _gates;
+
+    /// <summary>The states [T+1, B, H] of the last forward pass (slot s+1 = h after step s), valid until released.</summary>
+    internal T[] States => _hs;
+
+    /// <summary>Starts a forward pass whose input projection runs per step range (<see cref="ProjectInput"/>): a dense
+    /// input <paramref name="x"/> [T, B, I] (kept by reference; it may be filled range by range before each
+    /// <see cref="ProjectInput"/>) or one-hot token ids [T, B]. Forward direction without lengths only.</summary>
+    internal void BeginInput(T[]? x, int[]? tokens)
+    {
+        if (_reverse || _lengths is not null) throw new InvalidOperationException("RecurrentDirection: step ranges need a forward direction without lengths.");
+        int TB = _steps * _batch, I = _inputSize, G = _gates;
+        if (tokens is not null)
+        {
+            _tokens = (int[])tokens.Clone();                                           // [T, B] step order = time order
+            _wT = RecurrentBuffers<T>.Rent(I * G, clear: false);                        // [I, G] = W_ihᵀ
+            Transpose(_wIh, G, I, _wT);
+        }
+        else { _x = x!; _xOwned = false; }
+        _bias = FoldedBias();                                                        // [G] or null
+        _acts = RecurrentBuffers<T>.Rent(TB * G, clear: false);                     // [T·B, G]
+    }
+
+    /// <summary>The input projection of steps [s0, s1): acts = x·W_ihᵀ + bias (a GEMM over those rows) or the gathered
+    /// rows of W_ihᵀ (+ bias).</summary>
+    internal void ProjectInput(int s0, int s1)
+    {
+        int B = _batch, I = _inputSize, G = _gates, r0 = s0 * B, rows = (s1 - s0) * B;
+        if (_tokens is not null) { GatherRows(r0, r0 + rows); return; }
+        var acts = _acts.AsSpan(r0 * G, rows * G);
+        PartGemm.Multiply(false, true, rows, G, I, _x.AsSpan(r0 * I, rows * I), _wIh, acts, accumulate: false);
+        if (_bias is not null) Elementwise.AddRowToEach<T>(acts, _bias);
+    }
+
+    /// <summary>Ends the input stage (returns its work buffers).</summary>
+    internal void EndInput()
+    {
+        RecurrentBuffers<T>.Return(_bias);
+        RecurrentBuffers<T>.Return(_wT);
+        _bias = _wT = null;
+    }
+
+    /// <summary>Forward steps [s0, s1) for all rows (after <see cref="BeginRecurrence"/> and their input projection).</summary>
+    internal void RecurSteps(int s0, int s1) => ForwardRows(0, _batch, s0, s1);
+
+    /// <summary>Backward steps s1−1 down to s0 for all rows (after <see cref="BeginBackward"/>; dY of those steps must be final).</summary>
+    internal void BackSteps(int s0, int s1) => BackwardRows(0, _batch, s0, s1);
+
+    /// <summary><c>dX[rows of steps s0..s1) += dGates·W_ih</c>: the input gradient of those steps, once they have run backward.
+    /// <paramref name="dX"/> holds exactly those rows [(s1−s0)·B, I].</summary>
+    internal void InputGradientRows(int s0, int s1, Span<T> dX)
+    {
+        int B = _batch, I = _inputSize, G = _gates, rows = (s1 - s0) * B;
+        PartGemm.Multiply(false, false, rows, I, G, _dG.AsSpan(s0 * B * G, rows * G), _wIh, dX[..(rows * I)], accumulate: true);
     }
 
     // ----- the time loops, split over batch rows -----
@@ -209,14 +286,15 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     /// <summary>Rows [b0, b0+rows) of the [B] active mask at step s (empty = all active).</summary>
     private ReadOnlySpan<bool> ActiveRows(int s, int b0, int rows) => _active is null ? default : _active.AsSpan(s * _batch + b0, rows);
 
-    /// <summary>Forward through the T steps for batch rows [b0, b0+rows).</summary>
-    private void ForwardRows(int b0, int rows)
+    /// <summary>Forward through steps [s0, s1) (all T by default) for batch rows [b0, b0+rows).</summary>
+    private void ForwardRows(int b0, int rows, int s0 = 0, int s1 = -1)
     {
+        if (s1 < 0) s1 = _steps;
         int T_ = _steps, B = _batch, H = _hidden, G = _gates, BH = B * H, rH = rows * H, rG = rows * G;
         var recurrent = _recurrent!;
         ReadOnlySpan<T> bhn = _mode == RecurrentMode.Gru && _bHh is not null ? _bHh.AsSpan(2 * H, H) : default;
         var hg = _hg is null ? default : _hg.AsSpan(b0 * G, rG);                           // [rows, G] GRU scratch
-        for (int s = 0; s < T_; s++)
+        for (int s = s0; s < s1; s++)
         {
             var active = ActiveRows(s, b0, rows);
             int hOff = s * BH + b0 * H;                                                 // these rows of slot s = h_{s-1}
@@ -241,14 +319,16 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         }
     }
 
-    /// <summary>Backward through the T steps for batch rows [b0, b0+rows): gate gradients and the carried dh (dc).</summary>
-    private void BackwardRows(int b0, int rows)
+    /// <summary>Backward through steps s1−1 down to s0 (all T by default) for batch rows [b0, b0+rows): gate gradients
+    /// and the carried dh (dc).</summary>
+    private void BackwardRows(int b0, int rows, int s0 = 0, int s1 = -1)
     {
+        if (s1 < 0) s1 = _steps;
         int T_ = _steps, B = _batch, H = _hidden, G = _gates, BH = B * H, rH = rows * H, rG = rows * G;
         var recurrent = _recurrent!;
         var dh = _dh.AsSpan(b0 * H, rH);                                                // [rows, H] carried
         var dc = _dc is null ? default : _dc.AsSpan(b0 * H, rH);
-        for (int s = T_ - 1; s >= 0; s--)
+        for (int s = s1 - 1; s >= s0; s--)
         {
             var active = ActiveRows(s, b0, rows);
             int hOff = s * BH + b0 * H;
@@ -312,11 +392,21 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     public void Backward(T[]? dY, int yOffset, int yStride, bool yBatchFirst, ReadOnlySpan<T> dhN, ReadOnlySpan<T> dcN,
         Span<T> dX, Span<T> dh0, Span<T> dc0, T[]? dWih, Span<T> dWhh, Span<T> dbIh, Span<T> dbHh)
     {
-        int T_ = _steps, B = _batch, I = _inputSize, H = _hidden, G = _gates, BH = B * H, TB = T_ * B;
-        if (!_saved)
-            throw new InvalidOperationException($"{_mode.DisplayName()} layer: backward ran twice through one forward pass; its saved activations were released after the first (run the forward pass again).");
         if (_tokens is not null && !dX.IsEmpty)
             throw new InvalidOperationException($"{_mode.DisplayName()} layer: a one-hot (token id) input has no gradient.");
+        BeginBackward(dY, yOffset, yStride, yBatchFirst, dhN, dcN, wantDh0: !dh0.IsEmpty);
+        RunTimeLoop(backward: true);
+        EndBackward(dX, dh0, dc0, dWih, dWhh, dbIh, dbHh);
+    }
+
+    /// <summary>The first part of <see cref="Backward"/>: dY in step order, the carried dh (dc), the gate-gradient
+    /// buffers and W_hh packed for the backward steps. A dY that already is [T, B, H] in step order is read in place,
+    /// so it may still be filled (step range by step range) after this returns, before those steps run.</summary>
+    internal void BeginBackward(T[]? dY, int yOffset, int yStride, bool yBatchFirst, ReadOnlySpan<T> dhN, ReadOnlySpan<T> dcN, bool wantDh0)
+    {
+        int T_ = _steps, B = _batch, H = _hidden, G = _gates, BH = B * H, TB = T_ * B;
+        if (!_saved)
+            throw new InvalidOperationException($"{_mode.DisplayName()} layer: backward ran twice through one forward pass; its saved activations were released after the first (run the forward pass again).");
         bool padded = _lengths is not null;
 
         // Output gradient in step order, contiguous per direction.                  // [T, B, H]
@@ -345,20 +435,29 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         }
         _dG = RecurrentBuffers<T>.Rent(TB * G, clear: false);                        // [T, B, G] d input projection
         _dGh = _mode == RecurrentMode.Gru ? RecurrentBuffers<T>.Rent(TB * G, clear: false) : _dG; // [T, B, G] d hidden projection
-        _wantDh0 = !dh0.IsEmpty;
+        _wantDh0 = wantDh0;
         _recurrent = RecurrentWeightOperand<T>.ForBackward(_wHh, G, H);             // W_hh packed once for all steps
-        RunTimeLoop(backward: true);
-        _recurrent.Release();
+    }
+
+    /// <summary>The last part of <see cref="Backward"/>: d h0 (c0), the weight, bias and input gradients (each
+    /// destination accumulates; empty or null skips it), then every buffer goes back to the pool unless
+    /// <paramref name="release"/> is false (the gate gradients are still read by the layer below: <see cref="ReleaseBackward"/> later).</summary>
+    internal void EndBackward(Span<T> dX, Span<T> dh0, Span<T> dc0, T[]? dWih, Span<T> dWhh, Span<T> dbIh, Span<T> dbHh,
+        bool release = true, bool weightGemms = true)
+    {
+        int T_ = _steps, B = _batch, I = _inputSize, H = _hidden, G = _gates, BH = B * H, TB = T_ * B;
+        _recurrent!.Release();
         _recurrent = null;
-        var dG = _dG; var dGh = _dGh;
+        var dG = _dG!; var dGh = _dGh!;
         if (!dh0.IsEmpty) Elementwise.AddInPlace(dh0[..BH], _dh);
         if (_dc is not null && !dc0.IsEmpty) Elementwise.AddInPlace(dc0[..BH], _dc);
 
         // Weight, bias and input gradients: one GEMM each over all T·B rows.
-        if (!dWhh.IsEmpty) Gemm.Multiply(true, false, G, H, TB, dGh, _hs.AsSpan(0, TB * H), dWhh, accumulate: true);   // dGhᵀ·H_prev
-        if (dWih is not null)
+        // (weightGemms false: the caller runs them itself, in row blocks, with WeightGradientRows.)
+        if (!dWhh.IsEmpty && weightGemms) PartGemm.Multiply(true, false, G, H, TB, dGh, _hs.AsSpan(0, TB * H), dWhh, accumulate: true);   // dGhᵀ·H_prev
+        if (dWih is not null && (weightGemms || _tokens is not null))
         {
-            if (_tokens is null) Gemm.Multiply(true, false, G, I, TB, dG, _x, dWih, accumulate: true);               // dGᵀ·X
+            if (_tokens is null) PartGemm.Multiply(true, false, G, I, TB, dG, _x, dWih, accumulate: true);               // dGᵀ·X
             else
             {
                 // One-hot X: dW_ihᵀ[v] = Σ of the gate-gradient rows whose token is v (scatter-add), split over gate columns.
@@ -390,11 +489,11 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         }
         if (!dX.IsEmpty)
         {
-            if (!_reverse) Gemm.Multiply(false, false, TB, I, G, dG, _wIh, dX, accumulate: true);                    // dG·W_ih
+            if (!_reverse) PartGemm.Multiply(false, false, TB, I, G, dG, _wIh, dX, accumulate: true);                    // dG·W_ih
             else
             {
                 var dXs = RecurrentBuffers<T>.Rent(TB * I, clear: false);            // [T, B, I] in step order
-                Gemm.Multiply(false, false, TB, I, G, dG, _wIh, dXs, accumulate: false);
+                PartGemm.Multiply(false, false, TB, I, G, dG, _wIh, dXs, accumulate: false);
                 for (int s = 0; s < T_; s++)
                     for (int b = 0; b < B; b++)
                     {
@@ -404,6 +503,23 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
                 RecurrentBuffers<T>.Return(dXs);
             }
         }
+        if (release) ReleaseBackward();
+    }
+
+    /// <summary>Rows [g0, g1) of a weight gradient (after the backward steps): <c>dW_hh[g0:g1] += dGhᵀ[g0:g1]·H_prev</c>
+    /// (<paramref name="recurrent"/>) or <c>dW_ih[g0:g1] += dGᵀ[g0:g1]·X</c> (dense input). Each row is computed exactly as
+    /// by the whole GEMM in <see cref="EndBackward"/>; <paramref name="dW"/> is the whole [G, H] or [G, I] gradient.</summary>
+    internal void WeightGradientRows(bool recurrent, int g0, int g1, Span<T> dW)
+    {
+        int TB = _steps * _batch, G = _gates, n = recurrent ? _hidden : _inputSize;
+        var dG = recurrent ? _dGh! : _dG!;
+        ReadOnlySpan<T> b = recurrent ? _hs.AsSpan(0, TB * _hidden) : _x.AsSpan(0, TB * _inputSize);
+        PartGemm.Multiply(true, false, g1 - g0, n, TB, dG.AsSpan(g0), G, b, n, dW[(g0 * n)..], n, accumulate: true);
+    }
+
+    /// <summary>Returns the buffers of the backward pass and the saved forward buffers to the pool.</summary>
+    internal void ReleaseBackward()
+    {
         if (_dYOwned) RecurrentBuffers<T>.Return(_dYd);
         _dYOwned = false;
         RecurrentBuffers<T>.Return(_dh);
@@ -450,15 +566,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         if (pass == Pass.GatherInput)
         {
             // acts[r] = W_ihᵀ[token r] + bias (= x·W_ihᵀ + bias of the dense path, exactly); finished rows get the bias.
-            int r0 = (int)((long)TB * part / parts), r1 = (int)((long)TB * (part + 1) / parts);
-            for (int r = r0; r < r1; r++)
-            {
-                var dst = _acts.AsSpan(r * G, G);
-                int v = _tokens![r];
-                if (v < 0) { if (_bias is null) dst.Clear(); else _bias.AsSpan().CopyTo(dst); }
-                else if (_bias is null) _wT.AsSpan(v * G, G).CopyTo(dst);
-                else TensorPrimitives.Add<T>(_wT.AsSpan(v * G, G), _bias, dst);
-            }
+            GatherRows((int)((long)TB * part / parts), (int)((long)TB * (part + 1) / parts));
             return;
         }
         // Column block [c0, c1) of G, on whole vectors.
@@ -485,6 +593,20 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         var dW = _dWih!;
         for (int g = c0; g < c1; g++)
             for (int v = 0; v < I; v++) dW[g * I + v] += _wT![v * G + g];
+    }
+
+    /// <summary>acts[r] = W_ihᵀ[token r] + bias for rows [r0, r1) of the one-hot input.</summary>
+    private void GatherRows(int r0, int r1)
+    {
+        int G = _gates;
+        for (int r = r0; r < r1; r++)
+        {
+            var dst = _acts.AsSpan(r * G, G);
+            int v = _tokens![r];
+            if (v < 0) { if (_bias is null) dst.Clear(); else _bias.AsSpan().CopyTo(dst); }
+            else if (_bias is null) _wT.AsSpan(v * G, G).CopyTo(dst);
+            else TensorPrimitives.Add<T>(_wT.AsSpan(v * G, G), _bias, dst);
+        }
     }
 
     /// <summary>dst [cols, rows] = srcᵀ for src [rows, cols].</summary>

@@ -1,0 +1,315 @@
+// A unidirectional stack of L recurrent layers (dropout between them) run as a pipeline over time: the layers
+// go to different threads, and layer l works on a range of steps as soon as layer l−1 has finished it
+// (forward), or layer l+1 has finished it (backward, in reverse time). Letters: T steps, B batch, H hidden,
+// G gates·H, L layers, P threads (parts), C step ranges ("chunks").
+//
+// Why: splitting each layer's time loop over batch rows halves the rows of every per-step GEMM while each
+// thread still streams the whole W_hh (1 MB at H=256) every step; two whole layers on two threads keep all
+// B rows per GEMM and run each core at its one-thread rate. The between-layer work moves into the pipeline
+// too: layer l's thread applies the dropout to the states below and projects them (forward), and computes
+// the gradient of the layer below's output, dGates·W_ih with the dropout mask (backward), one chunk at a
+// time. Those intermediates live in pooled buffers instead of autograd tensors and their gradients.
+// Balance (two layers, two threads): the lower layer's thread also projects every other chunk for the layer
+// above (forward); the upper layer's thread, once its loop is done, shares the lower layer's output-gradient
+// chunks; and the weight-gradient GEMMs (dW_hh, dense dW_ih) run in P row blocks that whichever thread is
+// free claims, so both threads finish together.
+//
+// Exactness: every element goes through the same operations as in the layer-by-layer path (Op.RecurrentLayer
+// + Op.Dropout): GEMMs over a chunk's rows compute each row as the whole GEMM does, the masks are a function
+// of the flat index, and gradients that started at zero there are formed as 0 + v here. So results do not
+// depend on P or C, and equal the layer-by-layer path bit for bit (tests compare them).
+using System.Numerics;
+using Recurrent.Kernels;
+using Recurrent.Nn;
+
+namespace Recurrent.Ops;
+
+internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly int _layers, _steps, _batch, _hidden, _chunks, _parts;
+    private readonly RecurrentDirection<T>[] _runs;     // [L]
+    private readonly DropoutMask<T>?[] _masks;          // [L−1] between layer l and l+1 (null = no dropout)
+    private readonly T[]?[] _inputs;                    // [L] layer l ≥ 1: its input [T, B, H] (the layer below's states after dropout)
+    private readonly T[]?[] _outputGrads;               // [L] layer l < L−1: d its output [T, B, H] in step order
+    private readonly int[] _forwardDone;                // [L] steps whose states are final
+    private readonly int[] _backwardDone;               // [L] first step whose gate gradients are final (T: none yet)
+    private readonly int[][] _stage;                    // [L][C] input stage of layer l, chunk c: 0 free, 1 claimed, 2 done
+    private readonly int[][] _fill;                     // [L][C] d output of layer l, chunk c (backward): 0 free, 1 claimed, 2 done
+    private readonly int[] _layerReady;                 // [L] 1 when layer l's gate gradients are final (weight-gradient blocks may run)
+    private (int Layer, bool Recurrent, int G0, int G1)[] _tasks = [];   // weight-gradient GEMMs in row blocks, claimed by free threads
+    private int _nextTask;
+    private volatile bool _failed;                      // a part threw: the others stop waiting
+
+    /// <param name="runs">One forward-direction run per layer (no lengths).</param>
+    /// <param name="masks">[L−1] dropout masks between layers (null entries = none).</param>
+    /// <param name="steps">T.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="parts">Threads (1 = the layers one after another).</param>
+    public RecurrentPipeline(RecurrentDirection<T>[] runs, DropoutMask<T>?[] masks, int steps, int batch, int hidden, int parts)
+    {
+        _runs = runs; _masks = masks; _layers = runs.Length;
+        _steps = steps; _batch = batch; _hidden = hidden;
+        _parts = Math.Clamp(parts, 1, _layers);
+        // Ranges of ~T/8 steps: the layer above waits for one range to start and the last one to finish, while
+        // the GEMMs over a range keep enough rows (B·T/8) to run at full speed.
+        _chunks = _parts == 1 ? 1 : Math.Min(steps, 8);
+        _inputs = new T[]?[_layers];
+        _outputGrads = new T[]?[_layers];
+        _forwardDone = new int[_layers];
+        _backwardDone = new int[_layers];
+        _stage = new int[_layers][];
+        _fill = new int[_layers][];
+        _layerReady = new int[_layers];
+        for (int l = 0; l < _layers; l++) { _stage[l] = new int[_chunks]; _fill[l] = new int[_chunks]; }
+    }
+
+    private (int S0, int S1) Chunk(int c) => ((int)((long)_steps * c / _chunks), (int)((long)_steps * (c + 1) / _chunks));
+
+    // ----- forward -----
+
+    private T[]? _x;                   // layer 0's dense input [T, B, I], or null
+    private int[]? _tokens;            // layer 0's one-hot ids [T, B], or null
+    private T[] _h0 = [], _c0 = [];    // [L, B, H] or empty
+    private T[] _y = [], _hN = [], _cN = [];
+
+    /// <summary>Runs all layers: y [B, T, H] batch-first (the top layer's output), hN and cN [L, B, H] (cN empty
+    /// for non-LSTM). Keeps the buffers for <see cref="Backward"/> (call <see cref="Release"/> when none comes).</summary>
+    public void Forward(T[]? x, int[]? tokens, T[]? h0, T[]? c0, T[] y, T[] hN, T[]? cN)
+    {
+        _x = x; _tokens = tokens; _h0 = h0 ?? []; _c0 = c0 ?? []; _y = y; _hN = hN; _cN = cN ?? [];
+        int TBH = _steps * _batch * _hidden;
+        for (int l = 1; l < _layers; l++) _inputs[l] = RecurrentBuffers<T>.Rent(TBH, clear: false);
+        // Every layer's input stage is set up before any thread starts: another thread may project its chunks (HelpAbove).
+        for (int l = 0; l < _layers; l++) _runs[l].BeginInput(l == 0 ? _x : _inputs[l], l == 0 ? _tokens : null);
+        RunParts(backward: false);
+    }
+
+    private void ForwardLayer(int l)
+    {
+        var run = _runs[l];
+        int BH = _batch * _hidden;
+        run.BeginRecurrence(Slice(_h0, l, BH), Slice(_c0, l, BH));
+        for (int c = 0; c < _chunks; c++)
+        {
+            var (s0, s1) = Chunk(c);
+            if (l == 0) run.ProjectInput(s0, s1);
+            else EnsureStage(l, c);
+            run.RecurSteps(s0, s1);
+            Volatile.Write(ref _forwardDone[l], s1);
+            // The layer above spends a stage and a loop per chunk, this layer only a loop: it takes every other stage.
+            if (_parts > 1 && l + 1 < _layers && (c & 1) == 1) TryStage(l + 1, c);
+        }
+        run.EndInput();                                                           // every chunk was projected: the loop waited for each
+        bool top = l == _layers - 1;
+        run.EndRecurrence(top ? _y : default, 0, _hidden, yBatchFirst: true, _hN.AsSpan(l * BH, BH),
+            _cN.Length == 0 ? default : _cN.AsSpan(l * BH, BH), keepForBackward: true);
+    }
+
+    /// <summary>Runs the input stage of layer l, chunk c (dropout of the states below, then the projection), unless
+    /// another thread has claimed it; then waits until it is done.</summary>
+    private void EnsureStage(int l, int c)
+    {
+        if (Interlocked.CompareExchange(ref _stage[l][c], 1, 0) == 0)
+        {
+            RunStage(l, c);
+            Volatile.Write(ref _stage[l][c], 2);
+            return;
+        }
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _stage[l][c]) != 2) Wait(ref spin);
+    }
+
+    private void RunStage(int l, int c)
+    {
+        var (s0, s1) = Chunk(c);
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _forwardDone[l - 1]) < s1) Wait(ref spin);
+        int BH = _batch * _hidden, n = (s1 - s0) * BH;
+        var below = _runs[l - 1].States.AsSpan((s0 + 1) * BH, n);                     // h of steps s0..s1−1 [rows, H]
+        var input = _inputs[l].AsSpan(s0 * BH, n);
+        if (_masks[l - 1] is { } mask) mask.Apply(below, input, (long)s0 * BH, fromZero: false);
+        else below.CopyTo(input);
+        _runs[l].ProjectInput(s0, s1);
+    }
+
+    /// <summary>A thread whose layers are done projects the remaining chunks of the layer above, from the last
+    /// one down (the owner of that layer takes them from the first one up).</summary>
+    private void HelpAbove(int l)
+    {
+        if (l + 1 >= _layers) return;
+        for (int c = _chunks - 1; c >= 0 && !_failed; c--) TryStage(l + 1, c);
+    }
+
+    private void TryStage(int l, int c)
+    {
+        if (Interlocked.CompareExchange(ref _stage[l][c], 1, 0) != 0) return;
+        RunStage(l, c);
+        Volatile.Write(ref _stage[l][c], 2);
+    }
+
+    // ----- backward -----
+
+    private T[]? _dY;                          // [B, T, H] gradient of the top output, or null
+    private T[] _dhN = [], _dcN = [];
+    private T[] _dX = [], _dh0 = [], _dc0 = [];
+    private RecurrentGradients<T>[] _grads = [];
+
+    /// <summary>Back-propagates through all layers (accumulating into every non-empty destination) and releases the buffers.</summary>
+    public void Backward(T[]? dY, T[]? dhN, T[]? dcN, T[]? dX, T[]? dh0, T[]? dc0, RecurrentGradients<T>[] grads)
+    {
+        _dY = dY; _dhN = dhN ?? []; _dcN = dcN ?? []; _dX = dX ?? []; _dh0 = dh0 ?? []; _dc0 = dc0 ?? []; _grads = grads;
+        int TBH = _steps * _batch * _hidden;
+        for (int l = 0; l < _layers - 1; l++) _outputGrads[l] = RecurrentBuffers<T>.Rent(TBH, clear: false);
+        for (int l = 0; l < _layers; l++) _backwardDone[l] = _steps;
+        // Weight gradients (dW_hh, and dW_ih of dense inputs) in P row blocks each, top layer first: any thread that has
+        // finished its layers takes the next block, so the threads finish together.
+        var tasks = new List<(int, bool, int, int)>();
+        for (int l = _layers - 1; l >= 0; l--)
+        {
+            int G = _runs[l].Gates;
+            for (int p = 0; p < _parts; p++)
+            {
+                int g0 = (int)((long)G * p / _parts), g1 = (int)((long)G * (p + 1) / _parts);
+                if (_grads[l].WeightHh.Length > 0) tasks.Add((l, true, g0, g1));
+                if (_grads[l].WeightIh is not null && (l > 0 || _tokens is null)) tasks.Add((l, false, g0, g1));
+            }
+        }
+        _tasks = tasks.ToArray();
+        _nextTask = 0;
+        try { RunParts(backward: true); }
+        finally { Release(); }
+    }
+
+    private void BackwardLayer(int l)
+    {
+        var run = _runs[l];
+        int BH = _batch * _hidden;
+        bool top = l == _layers - 1;
+        run.BeginBackward(top ? _dY : _outputGrads[l], 0, _hidden, yBatchFirst: top, Slice(_dhN, l, BH), Slice(_dcN, l, BH),
+            wantDh0: _dh0.Length > 0);
+        for (int c = _chunks - 1; c >= 0; c--)
+        {
+            var (s0, s1) = Chunk(c);
+            if (!top) EnsureFill(l, c);
+            run.BackSteps(s0, s1);
+            Volatile.Write(ref _backwardDone[l], s0);
+        }
+        // Our gate gradients are final: help the layer below with its output gradient (its owner takes the chunks in
+        // the same order, so the two threads share them).
+        if (_parts > 1 && l > 0)
+            for (int c = _chunks - 1; c >= 0 && !_failed; c--) TryFill(l - 1, c);
+        var g = _grads[l];
+        run.EndBackward(l == 0 ? _dX : default, SliceMutable(_dh0, l, BH), SliceMutable(_dc0, l, BH),
+            g.WeightIh, g.WeightHh, g.BiasIh, g.BiasHh, release: false, weightGemms: false);   // the layer below may still read our gate gradients
+        Volatile.Write(ref _layerReady[l], 1);
+    }
+
+    private void EnsureFill(int l, int c)
+    {
+        if (TryFill(l, c)) return;
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _fill[l][c]) != 2) Wait(ref spin);
+    }
+
+    private bool TryFill(int l, int c)
+    {
+        if (Interlocked.CompareExchange(ref _fill[l][c], 1, 0) != 0) return false;
+        var (s0, s1) = Chunk(c);
+        FillOutputGradient(l, s0, s1);
+        Volatile.Write(ref _fill[l][c], 2);
+        return true;
+    }
+
+    /// <summary>Claims and runs weight-gradient blocks until none is left (each waits until its layer's gate gradients are final).</summary>
+    private void RunWeightTasks()
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref _nextTask) - 1) < _tasks.Length)
+        {
+            var (l, recurrent, g0, g1) = _tasks[i];
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _layerReady[l]) == 0) Wait(ref spin);
+            _runs[l].WeightGradientRows(recurrent, g0, g1, recurrent ? _grads[l].WeightHh : _grads[l].WeightIh);
+        }
+    }
+
+    /// <summary>d (output of layer l) for steps [s0, s1) = dropout backward of dGates(l+1)·W_ih(l+1), once layer l+1 has run them.</summary>
+    private void FillOutputGradient(int l, int s0, int s1)
+    {
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _backwardDone[l + 1]) > s0) Wait(ref spin);
+        int BH = _batch * _hidden, n = (s1 - s0) * BH;
+        var d = _outputGrads[l].AsSpan(s0 * BH, n);
+        d.Clear();                                                                   // the layer-by-layer path accumulates into a zeroed gradient
+        _runs[l + 1].InputGradientRows(s0, s1, d);
+        if (_masks[l] is { } mask) mask.Apply(d, d, (long)s0 * BH, fromZero: true);
+    }
+
+    // ----- threads -----
+
+    private void RunParts(bool backward)
+    {
+        var body = new Part(this, backward);
+        if (_parts == 1 || !Parallelism.RunTeam(_parts, ref body)) body.Run(0, 1);
+    }
+
+    private readonly struct Part(RecurrentPipeline<T> owner, bool backward) : IParallelBody
+    {
+        public void Run(int part, int parts) => owner.RunPart(part, parts, backward);
+    }
+
+    // Part p owns layers p, p+P, …: forward in increasing order, backward in decreasing order. A layer waits only
+    // for its neighbour on the side the data comes from, whose owner never waits on it, so there is no cycle.
+    private void RunPart(int part, int parts, bool backward)
+    {
+        bool wasInPart = PartGemm.InPart;
+        PartGemm.InPart = parts > 1;                                                   // the workers are ours: GEMMs stay on this thread
+        try
+        {
+            if (!backward)
+            {
+                int last = part;
+                for (int l = part; l < _layers; l += parts) { ForwardLayer(l); last = l; }
+                if (parts > 1) HelpAbove(last);
+            }
+            else
+            {
+                int first = part + (_layers - 1 - part) / parts * parts;                // this part's top layer
+                for (int l = first; l >= 0; l -= parts) BackwardLayer(l);
+                RunWeightTasks();
+            }
+        }
+        catch
+        {
+            _failed = true;
+            throw;
+        }
+        finally { PartGemm.InPart = wasInPart; }
+    }
+
+    private void Wait(ref SpinWait spin)
+    {
+        if (_failed) throw new OperationCanceledException("RecurrentPipeline: another part failed.");
+        spin.SpinOnce(sleep1Threshold: -1);
+    }
+
+    /// <summary>Returns every pooled buffer (after backward, or when no backward will come).</summary>
+    public void Release()
+    {
+        foreach (var run in _runs) run.ReleaseBackward();
+        for (int l = 0; l < _layers; l++)
+        {
+            RecurrentBuffers<T>.Return(_inputs[l]);
+            RecurrentBuffers<T>.Return(_outputGrads[l]);
+            _inputs[l] = _outputGrads[l] = null;
+        }
+    }
+
+    private static ReadOnlySpan<T> Slice(T[] a, int l, int n) => a.Length == 0 ? default : a.AsSpan(l * n, n);
+    private static Span<T> SliceMutable(T[] a, int l, int n) => a.Length == 0 ? default : a.AsSpan(l * n, n);
+}
+
+/// <summary>Where one layer's parameter gradients go (null or empty = not wanted).</summary>
+internal readonly record struct RecurrentGradients<T>(T[]? WeightIh, T[] WeightHh, T[] BiasIh, T[] BiasHh)
+    where T : unmanaged, IFloatingPointIeee754<T>;
