@@ -35,8 +35,8 @@ public class VectorisedPassesTests
     }
 
     [Theory]
-    [InlineData(1)] [InlineData(7)] [InlineData(8)] [InlineData(33)] [InlineData(1000)] [InlineData(70_001)] [InlineData(200_003)]
-    public void AdamUpdateIsBitIdenticalToTheScalarLoop(int n)
+    [InlineData(1)] [InlineData(7)] [InlineData(8)] [InlineData(33)] [InlineData(1000)] [InlineData(70_001)] [InlineData(200_003)] [InlineData(1_048_583)]
+    public void AdamUpdateIsBitIdenticalToTheScalarLoop(int n)   // 1_048_583: above AdamUpdate.ParallelMinElements, so the split runs
     {
         foreach (int threads in new[] { 1, 2, 3 })
             foreach (var (decay, decoupled) in new[] { (false, false), (true, false), (true, true) })
