@@ -186,24 +186,32 @@ public static class LstmKernel
         }
     }
 
-    /// <summary>Units [j0, j1) of one row: p, a [4H]; cp, cRow, hRow [H].</summary>
+    /// <summary>Units [j0, j1) of one row: p, a [4H]; cp, cRow, hRow [H]. Four passes over the units (σ of i and f, tanh of g,
+    /// σ of o, then c and h), each loop with one kind of activation: in a single loop with all five activations the JIT kept
+    /// their shared constants live across the body and spilled them (~60 stack accesses per 8 units); the passes measured
+    /// 6–8% faster (in-process A/B, B=32 H=256). The row (4H floats) stays in L1 between passes. Element for element the
+    /// same operations, and the same vector/scalar split of [j0, j1), as before.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot loop: full optimisation at once, no tier-0 phase inside short benchmarks
     private static void ForwardRowF32(int H, int j0, int j1, ReadOnlySpan<float> p, ReadOnlySpan<float> cp, Span<float> a,
         Span<float> hRow, Span<float> cRow)
     {
-        int j = j0;
-        for (; j <= j1 - 8; j += 8)
+        int vEnd = j0 + (j1 - j0) / 8 * 8;                                             // [j0, vEnd) vector, [vEnd, j1) scalar
+        for (int j = j0; j < vEnd; j += 8)
         {
-            var i = FastActivation.Sigmoid(Vector256.Create(p.Slice(j, 8)));
-            var f = FastActivation.Sigmoid(Vector256.Create(p.Slice(H + j, 8)));
-            var g = FastActivation.Tanh(Vector256.Create(p.Slice(2 * H + j, 8)));
-            var o = FastActivation.Sigmoid(Vector256.Create(p.Slice(3 * H + j, 8)));
-            var cn = f * Vector256.Create(cp.Slice(j, 8)) + i * g;
-            i.CopyTo(a.Slice(j, 8)); f.CopyTo(a.Slice(H + j, 8)); g.CopyTo(a.Slice(2 * H + j, 8)); o.CopyTo(a.Slice(3 * H + j, 8));
-            cn.CopyTo(cRow.Slice(j, 8));
-            (o * FastActivation.Tanh(cn)).CopyTo(hRow.Slice(j, 8));
+            FastActivation.Sigmoid(Vector256.Create(p.Slice(j, 8))).CopyTo(a.Slice(j, 8));
+            FastActivation.Sigmoid(Vector256.Create(p.Slice(H + j, 8))).CopyTo(a.Slice(H + j, 8));
         }
-        for (; j < j1; j++)
+        for (int j = j0; j < vEnd; j += 8)
+            FastActivation.Tanh(Vector256.Create(p.Slice(2 * H + j, 8))).CopyTo(a.Slice(2 * H + j, 8));
+        for (int j = j0; j < vEnd; j += 8)
+            FastActivation.Sigmoid(Vector256.Create(p.Slice(3 * H + j, 8))).CopyTo(a.Slice(3 * H + j, 8));
+        for (int j = j0; j < vEnd; j += 8)
+        {
+            var cn = Vector256.Create(a.Slice(H + j, 8)) * Vector256.Create(cp.Slice(j, 8)) + Vector256.Create(a.Slice(j, 8)) * Vector256.Create(a.Slice(2 * H + j, 8));
+            cn.CopyTo(cRow.Slice(j, 8));
+            (Vector256.Create(a.Slice(3 * H + j, 8)) * FastActivation.Tanh(cn)).CopyTo(hRow.Slice(j, 8));
+        }
+        for (int j = vEnd; j < j1; j++)
         {
             float i = FastActivation.Sigmoid(p[j]), f = FastActivation.Sigmoid(p[H + j]);
             float g = FastActivation.Tanh(p[2 * H + j]), o = FastActivation.Sigmoid(p[3 * H + j]);
