@@ -1,7 +1,7 @@
 // `phases` mode: where the time of one FusedCharLm step (the `recurrent bench` protocol) goes, phase by phase.
 //   dotnet run -c Release --project bench/Recurrent.Benchmarks -- phases [--cell lstm|gru|rnn] [--hidden 256]
 //       [--batch 32] [--steps 35] [--vocab 28] [--threads N] [--mode train|infer] [--count 300] [--split rows|units]
-//       [--ab steal|units|nop] [--series]
+//       [--ab steal|units|pack|nop] [--series]
 // Synthetic uniform tokens (timing does not depend on the text). Prints the median (and 10th percentile) time of each
 // phase over the measured steps and of the step, so that a noisy neighbour inflates a few steps but not the picture.
 // --ab toggles a switch step by step and prints both variants' step times; --series prints every step's time.
@@ -27,8 +27,9 @@ public static class PhaseBench
         {
             case "steal": RowStepScheduler.HandOvers = on; break;
             case "nop": break;
+            case "pack": FusedCharLm.PackInParallel = on; break;
             case "units": s_step!.ForcedSplit = on ? FusedCharLm.TimeSplit.Units : FusedCharLm.TimeSplit.Rows; break;
-            default: throw new ArgumentException($"phases: unknown --ab switch '{name}' (steal, units, nop)");
+            default: throw new ArgumentException($"phases: unknown --ab switch '{name}' (steal, units, pack, nop)");
         }
     }
 

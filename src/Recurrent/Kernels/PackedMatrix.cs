@@ -87,4 +87,35 @@ public sealed unsafe class PackedMatrix
         }
         IsPacked = true;
     }
+
+    /// <summary>Column panels of the packed layout (NR columns each, the last zero-padded).</summary>
+    internal int Panels => PaddedN / GemmF32.NR(Kind);
+
+    /// <summary>
+    /// Packs only column panels [<paramref name="panel0"/>, <paramref name="panel1"/>) of <see cref="Pack"/>'s result, the
+    /// same values in the same places: callers split <see cref="Panels"/> across threads to pack one matrix in parallel
+    /// and must pack every panel before the matrix is used (it is marked packed here).
+    /// </summary>
+    /// <exception cref="ArgumentException">The span or leading dimension does not fit, or the panel range is outside 0..Panels.</exception>
+    internal void PackPanels(bool transposeB, ReadOnlySpan<float> b, int ldb, int panel0, int panel1)
+    {
+        int nr = GemmF32.NR(Kind);
+        if (panel0 < 0 || panel1 > Panels || panel0 > panel1) throw new ArgumentException($"PackedMatrix.PackPanels: panels [{panel0}, {panel1}) are not within the {Panels} panels.");
+        int rows = transposeB ? N : K, cols = transposeB ? K : N;
+        if (rows > 0 && cols > 0)
+        {
+            if (ldb < cols) throw new ArgumentException($"PackedMatrix.PackPanels: leading dimension {ldb} is less than the {cols} columns of B.");
+            long needed = (long)(rows - 1) * ldb + cols;
+            if (needed > b.Length) throw new ArgumentException($"PackedMatrix.PackPanels: B is [{rows}×{cols}] with leading dimension {ldb} and needs {needed} elements, but the span has {b.Length}.");
+            int j0 = panel0 * nr, nc = Math.Min(N, panel1 * nr) - j0;
+            if (nc > 0)
+                fixed (float* pb = b)
+                    for (int pc = 0; pc < K; pc += GemmF32.KC)
+                    {
+                        int kc = Math.Min(GemmF32.KC, K - pc);
+                        GemmPacking.PackB(transposeB, pb, ldb, j0, nc, pc, kc, nr, Pointer + (nint)pc * PaddedN + (nint)j0 * kc);
+                    }
+        }
+        IsPacked = true;
+    }
 }

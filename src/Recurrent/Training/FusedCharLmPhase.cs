@@ -8,13 +8,17 @@ internal enum FusedCharLmPhase
     Load,
     /// <summary>W_ihᵀ and the folded biases (the one-hot gather itself runs inside the forward loop).</summary>
     Gather,
-    /// <summary>Packing W_hhᵀ and the forward time loop.</summary>
+    /// <summary>Packing W_hhᵀ for the forward products.</summary>
+    ForwardPack,
+    /// <summary>The forward time loop.</summary>
     ForwardLoop,
     /// <summary>Head GEMM, softmax, loss (and d loss / d logits when training).</summary>
     Head,
     /// <summary>dW_out, db_out and dY = dlogits·W_out.</summary>
     HeadBackward,
-    /// <summary>Packing W_hh and the backward time loop.</summary>
+    /// <summary>Packing W_hh for the backward products.</summary>
+    BackwardPack,
+    /// <summary>The backward time loop.</summary>
     BackwardLoop,
     /// <summary>dW_hh = dGᵀ·H_prev.</summary>
     WeightGradient,
