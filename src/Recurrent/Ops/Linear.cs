@@ -34,6 +34,17 @@ public static partial class Op
             {
                 if (y.Grad is not { } dy) return;
                 // y = x·Wᵀ + b  ⇒  dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy
+                if (serial && x.RequiresGrad && weight.RequiresGrad && Parallelism.Threads > 1)
+                {
+                    // A small layer's two products are independent: dx on one thread, dW (and db) on another, each GEMM
+                    // whole on its thread as in the serial case, so the values are the same.
+                    x.GradForAccumulation(); weight.GradForAccumulation();
+                    T[]? db = null;
+                    if (bias is { RequiresGrad: true }) { bias.GradForAccumulation(); db = bias.Grad!.Array; }
+                    var body = new LinearBackwardParts<T>(rows, inF, outF, dy.Array, weight.Array, x.Array, x.Grad!.Array, weight.Grad!.Array, db);
+                    Parallelism.Run(2, ref body);
+                    return;
+                }
                 if (x.RequiresGrad) PartGemm.Multiply(false, false, rows, inF, outF, dy.Data, weight.Data, x.GradForAccumulation(), accumulate: true, serial);
                 if (weight.RequiresGrad) PartGemm.Multiply(true, false, outF, inF, rows, dy.Data, x.Data, weight.GradForAccumulation(), accumulate: true, serial);
                 if (bias is { RequiresGrad: true }) Elementwise.SumRowsInto<T>(dy.Data, bias.GradForAccumulation());

@@ -227,7 +227,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         int B = _batch, I = _inputSize, G = _gates, r0 = s0 * B, rows = (s1 - s0) * B;
         if (_tokens is not null) { GatherRows(r0, r0 + rows); return; }
         var acts = _acts.AsSpan(r0 * G, rows * G);
-        PartGemm.Multiply(false, true, rows, G, I, _x.AsSpan(r0 * I, rows * I), _wIh, acts, accumulate: false);
+        InputOperand(forward: true).MultiplyInto(rows, _x.AsSpan(r0 * I, rows * I), acts, accumulate: false);
         if (_bias is not null) Elementwise.AddRowToEach<T>(acts, _bias);
     }
 
@@ -237,6 +237,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         RecurrentBuffers<T>.Return(_bias);
         RecurrentBuffers<T>.Return(_wT);
         _bias = _wT = null;
+        ReleaseInputOperand();
     }
 
     /// <summary>Forward steps [s0, s1) for all rows (after <see cref="BeginRecurrence"/> and their input projection).</summary>
@@ -250,7 +251,41 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     internal void InputGradientRows(int s0, int s1, Span<T> dX)
     {
         int B = _batch, I = _inputSize, G = _gates, rows = (s1 - s0) * B;
-        PartGemm.Multiply(false, false, rows, I, G, _dG.AsSpan(s0 * B * G, rows * G), _wIh, dX[..(rows * I)], accumulate: true);
+        InputOperand(forward: false).MultiplyInto(rows, _dG.AsSpan(s0 * B * G, rows * G), dX[..(rows * I)], accumulate: true);
+    }
+
+    // W_ihᵀ (forward) or W_ih (backward) packed once per pass for the step-range GEMMs above: a plain GEMM packs its
+    // B operand (1 MB at H=256) on every call, i.e. once per range (8 per pass) on the pipeline's busy threads.
+    // StepGemm over the packed operand is bit-identical to Gemm.Multiply over the unpacked one (same depth blocks,
+    // same per-element order, same store or add), so nothing changes but the packing.
+    private RecurrentWeightOperand<T>? _inputOperand;
+    private bool _inputOperandForward;
+    private readonly object _inputOperandLock = new();
+
+    /// <summary>W_ih packed once per pass, on first use (the two threads of a pipeline may ask at the same time).</summary>
+    private RecurrentWeightOperand<T> InputOperand(bool forward)
+    {
+        var op = Volatile.Read(ref _inputOperand);
+        if (op is null)
+            lock (_inputOperandLock)
+            {
+                if (_inputOperand is null)
+                {
+                    _inputOperandForward = forward;
+                    Volatile.Write(ref _inputOperand, forward ? RecurrentWeightOperand<T>.ForForward(_wIh, _gates, _inputSize)
+                                                              : RecurrentWeightOperand<T>.ForBackward(_wIh, _gates, _inputSize));
+                }
+                op = _inputOperand;
+            }
+        if (_inputOperandForward != forward)
+            throw new InvalidOperationException("RecurrentDirection: the packed W_ih of the other pass was not released.");
+        return op!;
+    }
+
+    private void ReleaseInputOperand()
+    {
+        _inputOperand?.Release();
+        _inputOperand = null;
     }
 
     // ----- the time loops, split over batch rows -----
@@ -527,6 +562,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         RecurrentBuffers<T>.Return(_dG);
         if (!ReferenceEquals(_dGh, _dG)) RecurrentBuffers<T>.Return(_dGh);
         _dYd = _dh = _dc = _dG = _dGh = null;
+        ReleaseInputOperand();
         Release();
     }
 

@@ -27,6 +27,7 @@ namespace Recurrent.Ops;
 internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly int _layers, _steps, _batch, _hidden, _chunks, _parts;
+    private readonly int[] _bounds;                     // [C+1] first step of each range, then T
     private readonly RecurrentDirection<T>[] _runs;     // [L]
     private readonly DropoutMask<T>?[] _masks;          // [L−1] between layer l and l+1 (null = no dropout)
     private readonly T[]?[] _inputs;                    // [L] layer l ≥ 1: its input [T, B, H] (the layer below's states after dropout)
@@ -54,6 +55,18 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         // Ranges of ~T/8 steps: the layer above waits for one range to start and the last one to finish, while
         // the GEMMs over a range keep enough rows (B·T/8) to run at full speed.
         _chunks = _parts == 1 ? 1 : Math.Min(steps, 8);
+        var bounds = new List<int>();
+        for (int c = 0; c <= _chunks; c++) bounds.Add((int)((long)steps * c / _chunks));
+        // The first and the last range are halved (from 32 steps on, so that a half keeps ≥ 4 steps): the layer above
+        // idles while the layer below runs the first range (forward; the layer below, backward), and the other thread
+        // idles while the last one runs, so shorter ends shorten both waits.
+        if (_chunks == 8 && steps >= 32)
+        {
+            bounds.Insert(_chunks, (bounds[_chunks - 1] + bounds[_chunks]) / 2);
+            bounds.Insert(1, bounds[1] / 2);
+        }
+        _bounds = bounds.ToArray();
+        _chunks = _bounds.Length - 1;
         _inputs = new T[]?[_layers];
         _outputGrads = new T[]?[_layers];
         _forwardDone = new int[_layers];
@@ -64,7 +77,7 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         for (int l = 0; l < _layers; l++) { _stage[l] = new int[_chunks]; _fill[l] = new int[_chunks]; }
     }
 
-    private (int S0, int S1) Chunk(int c) => ((int)((long)_steps * c / _chunks), (int)((long)_steps * (c + 1) / _chunks));
+    private (int S0, int S1) Chunk(int c) => (_bounds[c], _bounds[c + 1]);
 
     // ----- forward -----
 
