@@ -227,7 +227,8 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         int B = _batch, I = _inputSize, G = _gates, r0 = s0 * B, rows = (s1 - s0) * B;
         if (_tokens is not null) { GatherRows(r0, r0 + rows); return; }
         var acts = _acts.AsSpan(r0 * G, rows * G);
-        InputOperand(forward: true).MultiplyInto(rows, _x.AsSpan(r0 * I, rows * I), acts, accumulate: false);
+        if (PartGemm.InPart) InputOperand(forward: true).MultiplyInto(rows, _x.AsSpan(r0 * I, rows * I), acts, accumulate: false);
+        else PartGemm.Multiply(false, true, rows, G, I, _x.AsSpan(r0 * I, rows * I), _wIh, acts, accumulate: false);   // one range: a GEMM split across threads
         if (_bias is not null) Elementwise.AddRowToEach<T>(acts, _bias);
     }
 
@@ -251,11 +252,14 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     internal void InputGradientRows(int s0, int s1, Span<T> dX)
     {
         int B = _batch, I = _inputSize, G = _gates, rows = (s1 - s0) * B;
-        InputOperand(forward: false).MultiplyInto(rows, _dG.AsSpan(s0 * B * G, rows * G), dX[..(rows * I)], accumulate: true);
+        if (PartGemm.InPart) InputOperand(forward: false).MultiplyInto(rows, _dG.AsSpan(s0 * B * G, rows * G), dX[..(rows * I)], accumulate: true);
+        else PartGemm.Multiply(false, false, rows, I, G, _dG.AsSpan(s0 * B * G, rows * G), _wIh, dX[..(rows * I)], accumulate: true);
     }
 
-    // W_ihᵀ (forward) or W_ih (backward) packed once per pass for the step-range GEMMs above: a plain GEMM packs its
-    // B operand (1 MB at H=256) on every call, i.e. once per range (8 per pass) on the pipeline's busy threads.
+    // W_ihᵀ (forward) or W_ih (backward) packed once per pass for the step-range GEMMs above when they run inside a
+    // pipeline's part (one thread each): a plain GEMM packs its B operand (1 MB at H=256) on every call, i.e. once
+    // per range (8–10 per pass) on the pipeline's busy threads. Outside a part (one range, the whole pass) the plain
+    // GEMM stays: it packs once anyway and may split across the workers.
     // StepGemm over the packed operand is bit-identical to Gemm.Multiply over the unpacked one (same depth blocks,
     // same per-element order, same store or add), so nothing changes but the packing.
     private RecurrentWeightOperand<T>? _inputOperand;
