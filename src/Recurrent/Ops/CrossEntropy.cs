@@ -43,13 +43,25 @@ public static partial class Op
         var prob = new T[N * C];                                         // [N, C] softmax, kept for backward
         var perRow = new T[N];                                           // [N] weighted losses
         T total = T.Zero, wsum = T.Zero;
+        bool split = Kernels.Parallelism.Threads > 1 && (long)N * C >= CrossEntropySplitElements;
+        if (split)
+        {
+            // Rows are independent: their softmax and loss on two threads, then the same sum in row order here, so the
+            // result does not depend on the split (a language model's [2048, 28] logits: ~1.0 → 0.8 ms per step).
+            var body = new CrossEntropyRows<T>(logits.Array, C, N, w, tgt, prob, perRow, backward: false, null, T.Zero, reduction, null);
+            Kernels.Parallelism.Run(2, ref body);
+        }
         for (int i = 0; i < N; i++)
         {
-            var row = logits.Data.Slice(i * C, C);
-            SoftmaxRow<T>(row, logp, log: true);
-            for (int j = 0; j < C; j++) prob[i * C + j] = T.Exp(logp[j]);
-            if (w[i] == T.Zero) continue;                                // ignored row: contributes exactly 0 (even if logits are inf)
-            perRow[i] = -w[i] * logp[tgt[i]];
+            if (!split)
+            {
+                var row = logits.Data.Slice(i * C, C);
+                SoftmaxRow<T>(row, logp, log: true);
+                for (int j = 0; j < C; j++) prob[i * C + j] = T.Exp(logp[j]);
+                if (w[i] == T.Zero) continue;                            // ignored row: contributes exactly 0 (even if logits are inf)
+                perRow[i] = -w[i] * logp[tgt[i]];
+            }
+            else if (w[i] == T.Zero) continue;
             total += perRow[i];
             wsum += w[i];
         }
@@ -69,6 +81,12 @@ public static partial class Op
                 if (y.Grad is not { } dy) return;
                 // loss_i = −w_i·log p_i[t_i]  ⇒  dlogits_i = g_i·w_i·(p_i − onehot(t_i)), g_i the upstream factor
                 var g = logits.GradForAccumulation();
+                if (split)
+                {
+                    var body = new CrossEntropyRows<T>(logits.Array, C, N, w, tgt, prob, perRow, backward: true, logits.Grad!.Array, wsum, reduction, dy.Array);
+                    Kernels.Parallelism.Run(2, ref body);
+                    return;
+                }
                 for (int i = 0; i < N; i++)
                 {
                     if (w[i] == T.Zero) continue;
@@ -84,5 +102,43 @@ public static partial class Op
             }, y);
         }
         return y;
+    }
+
+    /// <summary>Logit elements (N·C) from which the cross-entropy runs its rows on two threads.</summary>
+    internal const long CrossEntropySplitElements = 16_384;
+}
+
+/// <summary>The per-row work of <see cref="Op.CrossEntropy{T}"/> for a block of rows (forward: softmax, probabilities and
+/// weighted loss per row; backward: the logits' gradient rows), each row exactly as the one-thread loop computes it.</summary>
+internal readonly struct CrossEntropyRows<T>(T[] logits, int C, int N, T[] w, int[] tgt, T[] prob, T[] perRow, bool backward,
+    T[]? g, T wsum, Reduction reduction, T[]? dy) : Kernels.IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public void Run(int part, int parts)
+    {
+        int r0 = (int)((long)N * part / parts), r1 = (int)((long)N * (part + 1) / parts);
+        if (!backward)
+        {
+            var logp = new T[C];
+            for (int i = r0; i < r1; i++)
+            {
+                Op.SoftmaxRow<T>(logits.AsSpan(i * C, C), logp, log: true);
+                for (int j = 0; j < C; j++) prob[i * C + j] = T.Exp(logp[j]);
+                if (w[i] == T.Zero) continue;
+                perRow[i] = -w[i] * logp[tgt[i]];
+            }
+            return;
+        }
+        for (int i = r0; i < r1; i++)
+        {
+            if (w[i] == T.Zero) continue;
+            T gi = reduction switch
+            {
+                Reduction.None => dy![i],
+                Reduction.Sum => dy![0],
+                _ => dy![0] / wsum,
+            } * w[i];
+            for (int j = 0; j < C; j++) g![i * C + j] += gi * prob[i * C + j];
+            g![i * C + tgt[i]] -= gi;
+        }
     }
 }
