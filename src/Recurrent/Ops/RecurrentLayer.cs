@@ -66,14 +66,10 @@ public static partial class Op
     {
         string op = $"RecurrentLayer({mode.DisplayName()}, one-hot)";
         ArgumentNullException.ThrowIfNull(tokens);
-        if (steps < 1 || batch < 1 || tokens.Length != (long)steps * batch)
-            throw new ArgumentException($"{op}: {tokens.Length} token ids do not form [T={steps}, B={batch}].");
         if (directions is null || directions.Count < 1 || directions[0].WeightIh.Rank != 2)
             throw new ArgumentException($"{op}: expected 1 or 2 directions with a [G, I] weight_ih.");
         int vocab = directions[0].WeightIh.Dim(1);
-        for (int i = 0; i < tokens.Length; i++)
-            if ((uint)tokens[i] >= (uint)vocab)
-                throw new ArgumentException($"{op}: token id {tokens[i]} at step {i / batch}, row {i % batch} is outside 0..{vocab - 1} (the one-hot width).");
+        ValidateTokens(op, tokens, steps, batch, vocab);
         return RunLayer(op, mode, null, tokens, steps, batch, vocab, directions, h0, c0, stateOffset, lengths, batchFirstOutput);
     }
 
@@ -99,9 +95,8 @@ public static partial class Op
         var hN = new Tensor<T>(D, B, H);                                           // [D, B, H]
         var cN = mode == RecurrentMode.Lstm ? new Tensor<T>(D, B, H) : null;
         int BH = B * H;
-        var inputs = new List<Tensor<T>?> { x, h0, c0 };
-        foreach (var w in directions) inputs.AddRange([w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh]);
-        bool record = Graph.ShouldRecord(inputs.ToArray());
+        var inputs = GraphInputs(x, h0, c0, directions);
+        bool record = Graph.ShouldRecord(inputs);
         var runs = new RecurrentDirection<T>[D];
         for (int d = 0; d < D; d++)
         {
@@ -117,7 +112,7 @@ public static partial class Op
 
         if (record)
         {
-            Graph.Record(op, inputs.ToArray(), () =>
+            Graph.Record(op, inputs, () =>
             {
                 var dY = y.Grad; var dhN = hN.Grad; var dcN = cN?.Grad;
                 if (dY is null && dhN is null && dcN is null) { foreach (var r in runs) r.Release(); return; }
@@ -194,6 +189,25 @@ public static partial class Op
         if (!t.RequiresGrad) return null;
         t.GradForAccumulation();                                           // allocates on first use
         return t.Grad!.Array;
+    }
+
+    /// <summary>Checks that <paramref name="tokens"/> form [T, B] and that every id is a valid one-hot index (0…vocab−1).</summary>
+    private static void ValidateTokens(string op, int[] tokens, int steps, int batch, int vocab)
+    {
+        if (steps < 1 || batch < 1 || tokens.Length != (long)steps * batch)
+            throw new ArgumentException($"{op}: {tokens.Length} token ids do not form [T={steps}, B={batch}].");
+        for (int i = 0; i < tokens.Length; i++)
+            if ((uint)tokens[i] >= (uint)vocab)
+                throw new ArgumentException($"{op}: token id {tokens[i]} at step {i / batch}, row {i % batch} is outside 0..{vocab - 1} (the one-hot width).");
+    }
+
+    /// <summary>The autograd inputs of a recurrent op: x, h0, c0, then each weight set's four tensors (null = absent).</summary>
+    private static Tensor<T>?[] GraphInputs<T>(Tensor<T>? x, Tensor<T>? h0, Tensor<T>? c0, IReadOnlyList<RecurrentWeights<T>> weights)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var inputs = new List<Tensor<T>?> { x, h0, c0 };
+        foreach (var w in weights) inputs.AddRange([w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh]);
+        return inputs.ToArray();
     }
 
     private static void ValidateWeights<T>(string op, RecurrentMode mode, RecurrentWeights<T> w, int inputSize, int hidden)

@@ -32,13 +32,7 @@ public static partial class Op
         int H = layers[0].WeightHh.Rank == 2 ? layers[0].WeightHh.Dim(1) : -1;
         if (x is not null && (x.Rank != 3 || x.Dim(0) != steps || x.Dim(1) != batch || x.Dim(2) != I))
             throw new ArgumentException($"{op}: input {Tensor<T>.FormatShape(x.Shape)} does not match [T={steps}, B={batch}, I={I}].");
-        if (tokens is not null)
-        {
-            if (tokens.Length != (long)steps * batch) throw new ArgumentException($"{op}: {tokens.Length} token ids do not form [T={steps}, B={batch}].");
-            for (int i = 0; i < tokens.Length; i++)
-                if ((uint)tokens[i] >= (uint)I)
-                    throw new ArgumentException($"{op}: token id {tokens[i]} at step {i / batch}, row {i % batch} is outside 0..{I - 1} (the one-hot width).");
-        }
+        if (tokens is not null) ValidateTokens(op, tokens, steps, batch, I);
         for (int l = 0; l < L; l++) ValidateWeights(op, mode, layers[l], l == 0 ? I : H, H);
         ValidateState(op, "h0", h0, L, batch, H);
         if (c0 is not null && mode != RecurrentMode.Lstm) throw new ArgumentException($"{op}: c0 is only used by the LSTM.");
@@ -53,9 +47,8 @@ public static partial class Op
         var y = new Tensor<T>(GC.AllocateUninitializedArray<T>(batch * steps * H), batch, steps, H);   // [B, T, H], fully written
         var hN = new Tensor<T>(L, batch, H);                                                            // [L, B, H]
         var cN = mode == RecurrentMode.Lstm ? new Tensor<T>(L, batch, H) : null;
-        var inputs = new List<Tensor<T>?> { x, h0, c0 };
-        foreach (var w in layers) inputs.AddRange([w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh]);
-        bool record = Graph.ShouldRecord(inputs.ToArray());
+        var inputs = GraphInputs(x, h0, c0, layers);
+        bool record = Graph.ShouldRecord(inputs);
 
         var runs = new RecurrentDirection<T>[L];
         for (int l = 0; l < L; l++)
@@ -75,7 +68,7 @@ public static partial class Op
             return new RecurrentResult<T>(y, hN, cN);
         }
 
-        Graph.Record(op, inputs.ToArray(), () =>
+        Graph.Record(op, inputs, () =>
         {
             var dY = y.Grad; var dhN = hN.Grad; var dcN = cN?.Grad;
             if (dY is null && dhN is null && dcN is null) { pipeline.Release(); return; }
