@@ -3,6 +3,7 @@
 //   quick report:    dotnet run -c Release --project bench/Recurrent.Benchmarks -- quick [--threads N]
 //   recurrent step:  dotnet run -c Release --project bench/Recurrent.Benchmarks -- layer [--mode lstm] [--threads N]
 //   step phases:     dotnet run -c Release --project bench/Recurrent.Benchmarks -- phases [--cell lstm] [--hidden 256] [--threads N] [--mode train|infer]
+//   train lm step:   dotnet run -c Release --project bench/Recurrent.Benchmarks -- lmstep [--threads N] [--ab NAME]
 //   kernel shapes:   dotnet run -c Release --project bench/Recurrent.Benchmarks -- kern [--hidden 256] [--batch 32] [--steps 35]
 //   gate kernels:    dotnet run -c Release --project bench/Recurrent.Benchmarks -- gates   (BenchmarkDotNet: --filter '*GateKernel*')
 using BenchmarkDotNet.Running;
@@ -11,6 +12,7 @@ using Recurrent.Benchmarks;
 if (args.Length > 0 && args[0] == "quick") return QuickBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "layer") return LayerBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "phases") return PhaseBench.Run(args[1..]);
+if (args.Length > 0 && args[0] == "lmstep") return LmStepBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "kern") return KernBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "gates") return GateKernelQuick.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

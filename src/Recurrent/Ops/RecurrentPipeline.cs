@@ -102,21 +102,29 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
     {
         var run = _runs[l];
         int BH = _batch * _hidden;
+        long t0 = PipelineTrace.Now();
         run.BeginRecurrence(Slice(_h0, l, BH), Slice(_c0, l, BH));
+        PipelineTrace.Mark(PipelinePhase.BeginEnd, ref t0);
         for (int c = 0; c < _chunks; c++)
         {
             var (s0, s1) = Chunk(c);
-            if (l == 0) run.ProjectInput(s0, s1);
+            if (l == 0) { t0 = PipelineTrace.Now(); run.ProjectInput(s0, s1); PipelineTrace.Mark(PipelinePhase.Stage, ref t0); }
             else EnsureStage(l, c);
+            t0 = PipelineTrace.Now();
+            long tr = t0;
             run.RecurSteps(s0, s1);
+            if (c == 0) PipelineTrace.Mark(PipelinePhase.RecurFirst, ref tr);
+            PipelineTrace.Mark(PipelinePhase.Recur, ref t0);
             Volatile.Write(ref _forwardDone[l], s1);
             // The layer above spends a stage and a loop per chunk, this layer only a loop: it takes every other stage.
             if (_parts > 1 && l + 1 < _layers && (c & 1) == 1) TryStage(l + 1, c);
         }
+        t0 = PipelineTrace.Now();
         run.EndInput();                                                           // every chunk was projected: the loop waited for each
         bool top = l == _layers - 1;
         run.EndRecurrence(top ? _y : default, 0, _hidden, yBatchFirst: true, _hN.AsSpan(l * BH, BH),
             _cN.Length == 0 ? default : _cN.AsSpan(l * BH, BH), keepForBackward: true);
+        PipelineTrace.Mark(PipelinePhase.BeginEnd, ref t0);
     }
 
     /// <summary>Runs the input stage of layer l, chunk c (dropout of the states below, then the projection), unless
@@ -129,21 +137,26 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
             Volatile.Write(ref _stage[l][c], 2);
             return;
         }
+        long t0 = PipelineTrace.Now();
         var spin = new SpinWait();
         while (Volatile.Read(ref _stage[l][c]) != 2) Wait(ref spin);
+        PipelineTrace.Mark(PipelinePhase.WaitForward, ref t0);
     }
 
     private void RunStage(int l, int c)
     {
         var (s0, s1) = Chunk(c);
+        long t0 = PipelineTrace.Now();
         var spin = new SpinWait();
         while (Volatile.Read(ref _forwardDone[l - 1]) < s1) Wait(ref spin);
+        PipelineTrace.Mark(PipelinePhase.WaitForward, ref t0);
         int BH = _batch * _hidden, n = (s1 - s0) * BH;
         var below = _runs[l - 1].States.AsSpan((s0 + 1) * BH, n);                     // h of steps s0..s1−1 [rows, H]
         var input = _inputs[l].AsSpan(s0 * BH, n);
         if (_masks[l - 1] is { } mask) mask.Apply(below, input, (long)s0 * BH, fromZero: false);
         else below.CopyTo(input);
         _runs[l].ProjectInput(s0, s1);
+        PipelineTrace.Mark(PipelinePhase.Stage, ref t0);
     }
 
     /// <summary>A thread whose layers are done projects the remaining chunks of the layer above, from the last
@@ -199,13 +212,17 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         var run = _runs[l];
         int BH = _batch * _hidden;
         bool top = l == _layers - 1;
+        long t0 = PipelineTrace.Now();
         run.BeginBackward(top ? _dY : _outputGrads[l], 0, _hidden, yBatchFirst: top, Slice(_dhN, l, BH), Slice(_dcN, l, BH),
             wantDh0: _dh0.Length > 0);
+        PipelineTrace.Mark(PipelinePhase.BeginEnd, ref t0);
         for (int c = _chunks - 1; c >= 0; c--)
         {
             var (s0, s1) = Chunk(c);
             if (!top) EnsureFill(l, c);
+            t0 = PipelineTrace.Now();
             run.BackSteps(s0, s1);
+            PipelineTrace.Mark(PipelinePhase.BackSteps, ref t0);
             Volatile.Write(ref _backwardDone[l], s0);
         }
         // Our gate gradients are final: help the layer below with its output gradient (its owner takes the chunks in
@@ -213,16 +230,20 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         if (_parts > 1 && l > 0)
             for (int c = _chunks - 1; c >= 0 && !_failed; c--) TryFill(l - 1, c);
         var g = _grads[l];
+        t0 = PipelineTrace.Now();
         run.EndBackward(l == 0 ? _dX : default, SliceMutable(_dh0, l, BH), SliceMutable(_dc0, l, BH),
             g.WeightIh, g.WeightHh, g.BiasIh, g.BiasHh, release: false, weightGemms: false);   // the layer below may still read our gate gradients
+        PipelineTrace.Mark(PipelinePhase.BeginEnd, ref t0);
         Volatile.Write(ref _layerReady[l], 1);
     }
 
     private void EnsureFill(int l, int c)
     {
         if (TryFill(l, c)) return;
+        long t0 = PipelineTrace.Now();
         var spin = new SpinWait();
         while (Volatile.Read(ref _fill[l][c]) != 2) Wait(ref spin);
+        PipelineTrace.Mark(PipelinePhase.WaitBackward, ref t0);
     }
 
     private bool TryFill(int l, int c)
@@ -241,28 +262,37 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         while ((i = Interlocked.Increment(ref _nextTask) - 1) < _tasks.Length)
         {
             var (l, recurrent, g0, g1) = _tasks[i];
+            long t0 = PipelineTrace.Now();
             var spin = new SpinWait();
             while (Volatile.Read(ref _layerReady[l]) == 0) Wait(ref spin);
+            PipelineTrace.Mark(PipelinePhase.WaitWeights, ref t0);
             _runs[l].WeightGradientRows(recurrent, g0, g1, recurrent ? _grads[l].WeightHh : _grads[l].WeightIh);
+            PipelineTrace.Mark(PipelinePhase.Weights, ref t0);
         }
     }
 
     /// <summary>d (output of layer l) for steps [s0, s1) = dropout backward of dGates(l+1)·W_ih(l+1), once layer l+1 has run them.</summary>
     private void FillOutputGradient(int l, int s0, int s1)
     {
+        long t0 = PipelineTrace.Now();
         var spin = new SpinWait();
         while (Volatile.Read(ref _backwardDone[l + 1]) > s0) Wait(ref spin);
+        PipelineTrace.Mark(PipelinePhase.WaitBackward, ref t0);
         int BH = _batch * _hidden, n = (s1 - s0) * BH;
         var d = _outputGrads[l].AsSpan(s0 * BH, n);
         d.Clear();                                                                   // the layer-by-layer path accumulates into a zeroed gradient
         _runs[l + 1].InputGradientRows(s0, s1, d);
         if (_masks[l] is { } mask) mask.Apply(d, d, (long)s0 * BH, fromZero: true);
+        PipelineTrace.Mark(PipelinePhase.Fill, ref t0);
     }
 
     // ----- threads -----
 
+    private long _passStart;                   // Stopwatch timestamp of the pass (PipelineTrace only)
+
     private void RunParts(bool backward)
     {
+        if (PipelineTrace.On) _passStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var body = new Part(this, backward);
         if (_parts == 1 || !Parallelism.RunTeam(_parts, ref body)) body.Run(0, 1);
     }
@@ -278,6 +308,7 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
     {
         bool wasInPart = PartGemm.InPart;
         PartGemm.InPart = parts > 1;                                                   // the workers are ours: GEMMs stay on this thread
+        if (PipelineTrace.On) PipelineTrace.BeginPart(part, backward);
         try
         {
             if (!backward)
@@ -298,7 +329,13 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
             _failed = true;
             throw;
         }
-        finally { PartGemm.InPart = wasInPart; }
+        finally
+        {
+            PartGemm.InPart = wasInPart;
+            long start = _passStart;
+            PipelineTrace.Mark(PipelinePhase.Finished, ref start);
+            PipelineTrace.EndPart();
+        }
     }
 
     private void Wait(ref SpinWait spin)

@@ -1,0 +1,115 @@
+// `lmstep` mode: where the time of one `train lm` training step goes (LanguageModel + Adam through autograd, as
+// LanguageModelTrainer runs it): forward, loss, backward, clip, Adam, each timed per step, and for a pipelined
+// deep stack what every thread of the pipeline did (PipelineTrace).
+//   dotnet run -c Release --project bench/Recurrent.Benchmarks -- lmstep [--cell lstm|gru|rnn] [--layers 2]
+//       [--hidden 256] [--batch 32] [--steps 64] [--vocab 28] [--dropout 0.2] [--threads 2] [--count 60] [--ab NAME]
+// The default is the generalisation protocol of docs/results.md. Synthetic uniform tokens (timing does not depend
+// on the text). --ab NAME toggles a switch on every other step (even off, odd on) and prints both variants' step
+// times: on the development VM only such in-process alternation resolves effects under ~10%.
+using System.Diagnostics;
+using Recurrent.Kernels;
+using Recurrent.Models;
+using Recurrent.Nn;
+using Recurrent.Ops;
+using Recurrent.Optim;
+using Recurrent.Tensors;
+
+namespace Recurrent.Benchmarks;
+
+/// <summary>Per-phase median times of language-model training steps.</summary>
+public static class LmStepBench
+{
+    private static readonly string[] PhaseNames = ["forward", "loss", "backward", "clip", "adam"];
+
+    /// <summary>The A/B switches (<c>--ab NAME</c>); <c>nop</c> is the A/A control.</summary>
+    private static void SetVariant(string name, bool on)
+    {
+        switch (name)
+        {
+            case "nop": break;
+            case "pipeline": RecurrentStack<float>.UsePipeline = on; break;
+            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, nop)");
+        }
+    }
+
+    public static int Run(string[] args)
+    {
+        var cell = RecurrentMode.Lstm;
+        int layers = 2, hidden = 256, batch = 32, steps = 64, vocab = 28, threads = 2, count = 60;
+        double dropout = 0.2;
+        string? ab = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"lmstep: {args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--cell": cell = next() switch { "lstm" => RecurrentMode.Lstm, "gru" => RecurrentMode.Gru, "rnn" => RecurrentMode.RnnTanh, var m => throw new ArgumentException($"lmstep: unknown cell {m}") }; break;
+                case "--layers": layers = int.Parse(next()); break;
+                case "--hidden": hidden = int.Parse(next()); break;
+                case "--batch": batch = int.Parse(next()); break;
+                case "--steps": steps = int.Parse(next()); break;
+                case "--vocab": vocab = int.Parse(next()); break;
+                case "--dropout": dropout = double.Parse(next(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--threads": threads = int.Parse(next()); break;
+                case "--count": count = int.Parse(next()); break;
+                case "--ab": ab = next(); break;
+                default: Console.Error.WriteLine($"lmstep: unknown argument '{args[i]}'"); return 2;
+            }
+        }
+        Parallelism.Threads = threads;
+        var rng = new Rng(0);
+        var model = new LanguageModel<float>(new LanguageModelConfig(vocab, cell, hidden, layers, false, dropout), rng);
+        var parameters = model.Parameters().ToArray();
+        var adam = new Adam<float>(parameters, 2e-3);
+        var x = new int[batch * steps]; var y = new int[batch * steps];
+        int P = PipelineTrace.MaxParts, K = PipelineTrace.PhaseCount;
+        var fwdTrace = new long[count][]; var bwdTrace = new long[count][];
+        var phase = new long[count][];
+        var total = new long[count];
+        LanguageModelState<float>? state = null;
+        for (int s = -5; s < count; s++)                                            // 5 warm-up steps
+        {
+            for (int i = 0; i < x.Length; i++) { x[i] = rng.NextInt(vocab); y[i] = rng.NextInt(vocab); }
+            if (ab is not null) SetVariant(ab, (s & 1) == 1);
+            PipelineTrace.Forward = new long[P * K]; PipelineTrace.Backward = new long[P * K];
+            var t = new long[PhaseNames.Length];
+            long start = Stopwatch.GetTimestamp(), t0 = start;
+            void Mark(int k) { long now = Stopwatch.GetTimestamp(); t[k] = now - t0; t0 = now; }
+            var (logits, next) = model.Forward(x, batch, steps, state); Mark(0);
+            var loss = Op.CrossEntropy(logits, y); loss.Item(); Mark(1);
+            adam.ZeroGrad(setToNone: false); loss.Backward(); Mark(2);
+            GradClip.ClipGradNorm(parameters, 1.0); Mark(3);
+            adam.Step(); Mark(4);
+            state = next.Detach();
+            if (s >= 0) { phase[s] = t; total[s] = Stopwatch.GetTimestamp() - start; fwdTrace[s] = PipelineTrace.Forward; bwdTrace[s] = PipelineTrace.Backward; }
+        }
+        PipelineTrace.Forward = PipelineTrace.Backward = null;
+
+        double ms(double tk) => tk * 1e3 / Stopwatch.Frequency;
+        double Median(IEnumerable<long> v) { var a = v.OrderBy(q => q).ToArray(); return a[a.Length / 2]; }
+        double P10(IEnumerable<long> v) { var a = v.OrderBy(q => q).ToArray(); return a[a.Length / 10]; }
+        Console.WriteLine($"{cell} L={layers} H={hidden} B={batch} T={steps} V={vocab} dropout={dropout} train threads={threads}, {count} steps, load {File.ReadAllText("/proc/loadavg").Trim()}");
+        double med = Median(total);
+        Console.WriteLine($"  step      median {ms(med),8:F2} ms  p10 {ms(P10(total)),8:F2}  min {ms(total.Min()),8:F2}  mean {ms(total.Average()),8:F2}   {batch * steps / (ms(med) * 1e-3):F0} tok/s (median)");
+        if (ab is not null)
+            for (int v = 0; v < 2; v++)
+            {
+                var sel = total.Where((_, i) => (i & 1) == v).ToArray();
+                Console.WriteLine($"  A/B {ab}={(v == 1 ? "on " : "off")}: median {ms(Median(sel)),8:F2} ms  p10 {ms(P10(sel)),8:F2}  mean {ms(sel.Average()),8:F2}  min {ms(sel.Min()),8:F2}");
+            }
+        for (int k = 0; k < PhaseNames.Length; k++)
+            Console.WriteLine($"  {PhaseNames[k],-9} median {ms(Median(phase.Select(p => p[k]))),8:F2} ms  p10 {ms(P10(phase.Select(p => p[k]))),8:F2}");
+        foreach (var (name, trace) in new[] { ("forward", fwdTrace), ("backward", bwdTrace) })
+        {
+            for (int part = 0; part < P; part++)
+            {
+                if (trace.All(tr => tr[part * K + (int)PipelinePhase.Finished] == 0)) continue;
+                var cells = Enum.GetValues<PipelinePhase>()
+                    .Select(ph => (ph, m: Median(trace.Select(tr => tr[part * K + (int)ph]))))
+                    .Where(c => c.m > 0).Select(c => $"{c.ph} {ms(c.m):F2}");
+                Console.WriteLine($"  pipeline {name} part {part} (medians, ms): {string.Join("  ", cells)}");
+            }
+        }
+        return 0;
+    }
+}
