@@ -84,6 +84,18 @@ public static class KernBench
             Report($"bwd step {m}x{H}x{G} packed, W hot", 2.0 * m * G * H, () => StepGemm.MultiplyPacked(m, g, G, whh[0], dh, H, false));
             Report($"bwd step {m}x{H}x{G} packed, W cold", 2.0 * m * G * H, () => StepGemm.MultiplyPacked(m, g, G, whh[rot++ % copies], dh, H, false));
         }
+        // The forward step as the loop runs it: C is the step's input projection (accumulate), written long before,
+        // so it comes from L3 or memory: here a rotation through 128 step blocks [B×G] (16 MB at H=256), W hot.
+        var acts = Rand(128 * B * G);
+        int blk = 0;
+        foreach (bool pf in new[] { false, true, false, true })
+        {
+            StepGemm.PrefetchC = pf;
+            Report($"fwd step {B}x{G}x{H} +=, C cold, prefetch {(pf ? "on" : "off")}", 2.0 * B * G * H,
+                () => StepGemm.MultiplyPacked(B, h, H, whhT[0], acts.AsSpan((blk++ % 128) * B * G, B * G), G, true));
+        }
+        Report($"fwd step {B}x{G}x{H} +=, C hot", 2.0 * B * G * H, () => StepGemm.MultiplyPacked(B, h, H, whhT[0], acts.AsSpan(0, B * G), G, true));
+        StepGemm.PrefetchC = true;
         return 0;
 
         float[] Rand2048() => s_big ??= Rand(2048 * G);

@@ -22,13 +22,14 @@ public static class LmStepBench
     private static readonly string[] PhaseNames = ["forward", "loss", "backward", "clip", "adam"];
 
     /// <summary>The A/B switches (<c>--ab NAME</c>); <c>nop</c> is the A/A control.</summary>
-    private static void SetVariant(string name, bool on)
+    internal static void SetVariant(string name, bool on)
     {
         switch (name)
         {
             case "nop": break;
             case "pipeline": RecurrentStack<float>.UsePipeline = on; break;
-            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, nop)");
+            case "prefetchc": StepGemm.PrefetchC = on; break;
+            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, nop)");
         }
     }
 
@@ -99,17 +100,21 @@ public static class LmStepBench
             }
         for (int k = 0; k < PhaseNames.Length; k++)
             Console.WriteLine($"  {PhaseNames[k],-9} median {ms(Median(phase.Select(p => p[k]))),8:F2} ms  p10 {ms(P10(phase.Select(p => p[k]))),8:F2}");
-        foreach (var (name, trace) in new[] { ("forward", fwdTrace), ("backward", bwdTrace) })
-        {
-            for (int part = 0; part < P; part++)
+        // With --ab, the trace of each variant apart (the loops' phase times resolve smaller effects than the step).
+        foreach (int variant in ab is null ? new[] { -1 } : new[] { 0, 1 })
+            foreach (var (name, all) in new[] { ("forward", fwdTrace), ("backward", bwdTrace) })
             {
-                if (trace.All(tr => tr[part * K + (int)PipelinePhase.Finished] == 0)) continue;
-                var cells = Enum.GetValues<PipelinePhase>()
-                    .Select(ph => (ph, m: Median(trace.Select(tr => tr[part * K + (int)ph]))))
-                    .Where(c => c.m > 0).Select(c => $"{c.ph} {ms(c.m):F2}");
-                Console.WriteLine($"  pipeline {name} part {part} (medians, ms): {string.Join("  ", cells)}");
+                var trace = all.Where((_, i) => variant < 0 || (i & 1) == variant).ToArray();
+                string label = variant < 0 ? "" : $" [{ab}={(variant == 1 ? "on" : "off")}]";
+                for (int part = 0; part < P; part++)
+                {
+                    if (trace.All(tr => tr[part * K + (int)PipelinePhase.Finished] == 0)) continue;
+                    var cells = Enum.GetValues<PipelinePhase>()
+                        .Select(ph => (ph, m: Median(trace.Select(tr => tr[part * K + (int)ph]))))
+                        .Where(c => c.m > 0).Select(c => $"{c.ph} {ms(c.m):F2}");
+                    Console.WriteLine($"  pipeline {name} part {part}{label} (medians, ms): {string.Join("  ", cells)}");
+                }
             }
-        }
         return 0;
     }
 }

@@ -11,6 +11,10 @@ namespace Recurrent.Kernels;
 /// <summary>Small-m products with a pre-packed right operand, without packing the left one.</summary>
 internal static unsafe class StepGemm
 {
+    /// <summary>Prefetch each tile's rows of C before its depth loop when C is added to (on by default; an A/B switch for
+    /// the benchmarks). The forward LSTM loop measured −17% per step with it (`loops --ab prefetchc`, docs/benchmarks.md).</summary>
+    internal static bool PrefetchC = true;
+
     /// <summary>
     /// <c>C = A·op(B)</c>, or <c>C += A·op(B)</c> when <paramref name="accumulate"/>, on the calling thread only.
     /// Bit-identical to <see cref="Gemm.MultiplyPacked(int, ReadOnlySpan{float}, int, PackedMatrix, Span{float}, int, bool)"/>
@@ -95,6 +99,13 @@ internal static unsafe class StepGemm
                     rows = left >= 2 * MR || left == MR ? MR : left > MR ? (left + 1) / 2 : left;
                     float* aRows = a + (nint)ir * lda + pc;
                     float* cTile = c + (nint)ir * ldc + jr;
+                    if (add && PrefetchC)
+                    {
+                        // C is read only after the depth loop; in the forward recurrence it is the step's input projection,
+                        // written long before (an L3 or memory miss per line). Asked for now, it arrives during the kc·rows FMAs.
+                        // (Here, not inside Tile: code before Tile's loop changed the JIT's register use there, 3× slower.)
+                        for (int i = 0; i < rows; i++) Prefetch(cTile + (nint)i * ldc);
+                    }
                     if (lo == jr && hi == jr + NR) Run(rows, kc, aRows, lda, bPanel, cTile, ldc, add);
                     else
                     {
@@ -156,6 +167,14 @@ internal static unsafe class StepGemm
         if (R.Value > 3) { Store(c30, c + 3 * ldc, add); Store(c31, c + 3 * ldc + 8, add); }
         if (R.Value > 4) { Store(c40, c + 4 * ldc, add); Store(c41, c + 4 * ldc + 8, add); }
         if (R.Value > 5) { Store(c50, c + 5 * ldc, add); Store(c51, c + 5 * ldc + 8, add); }
+    }
+
+    /// <summary>The one or two cache lines of a 16-float row of a tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(float* row)
+    {
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(row);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + 15);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
