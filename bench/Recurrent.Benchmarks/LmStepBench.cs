@@ -19,7 +19,7 @@ namespace Recurrent.Benchmarks;
 /// <summary>Per-phase median times of language-model training steps.</summary>
 public static class LmStepBench
 {
-    private static readonly string[] PhaseNames = ["forward", "loss", "backward", "clip", "adam"];
+    private static readonly string[] PhaseNames = ["forward", "loss", "backward", "clip", "adam", "zero_grad"];
 
     /// <summary>The A/B switches (<c>--ab NAME</c>); <c>nop</c> is the A/A control.</summary>
     internal static void SetVariant(string name, bool on)
@@ -29,7 +29,8 @@ public static class LmStepBench
             case "nop": break;
             case "pipeline": RecurrentStack<float>.UsePipeline = on; break;
             case "prefetchc": StepGemm.PrefetchC = on; break;
-            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, nop)");
+            case "head": LanguageModel<float>.FuseHead = on; break;
+            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, head, nop)");
         }
     }
 
@@ -68,6 +69,7 @@ public static class LmStepBench
         var phase = new long[count][];
         var total = new long[count];
         LanguageModelState<float>? state = null;
+        var nodeTicks = new List<Dictionary<string, long>>();
         for (int s = -5; s < count; s++)                                            // 5 warm-up steps
         {
             for (int i = 0; i < x.Length; i++) { x[i] = rng.NextInt(vocab); y[i] = rng.NextInt(vocab); }
@@ -76,12 +78,18 @@ public static class LmStepBench
             var t = new long[PhaseNames.Length];
             long start = Stopwatch.GetTimestamp(), t0 = start;
             void Mark(int k) { long now = Stopwatch.GetTimestamp(); t[k] = now - t0; t0 = now; }
-            var (logits, next) = model.Forward(x, batch, steps, state); Mark(0);
-            var loss = Op.CrossEntropy(logits, y); loss.Item(); Mark(1);
-            adam.ZeroGrad(setToNone: false); loss.Backward(); Mark(2);
+            Tensor<float> loss; LanguageModelState<float> next;
+            if (LanguageModel<float>.FuseHead) { (loss, next) = model.ForwardLoss(x, y, batch, steps, state); Mark(0); loss.Item(); Mark(1); }
+            else { (var logits, next) = model.Forward(x, batch, steps, state); Mark(0); loss = Op.CrossEntropy(logits, y); loss.Item(); Mark(1); }
+            adam.ZeroGrad(setToNone: false); Mark(5);
+            var nodes = new Dictionary<string, long>();
+            Recurrent.Autograd.Backprop.NodeTicks = nodes;
+            loss.Backward(); Mark(2);
+            Recurrent.Autograd.Backprop.NodeTicks = null;
             GradClip.ClipGradNorm(parameters, 1.0); Mark(3);
             adam.Step(); Mark(4);
             state = next.Detach();
+            if (s >= 0) nodeTicks.Add(nodes);
             if (s >= 0) { phase[s] = t; total[s] = Stopwatch.GetTimestamp() - start; fwdTrace[s] = PipelineTrace.Forward; bwdTrace[s] = PipelineTrace.Backward; }
         }
         PipelineTrace.Forward = PipelineTrace.Backward = null;
@@ -100,6 +108,8 @@ public static class LmStepBench
             }
         for (int k = 0; k < PhaseNames.Length; k++)
             Console.WriteLine($"  {PhaseNames[k],-9} median {ms(Median(phase.Select(p => p[k]))),8:F2} ms  p10 {ms(P10(phase.Select(p => p[k]))),8:F2}");
+        foreach (var name in nodeTicks.SelectMany(d => d.Keys).Distinct())
+            Console.WriteLine($"  backward node {name,-24} median {ms(Median(nodeTicks.Select(d => d.GetValueOrDefault(name)))),8:F2} ms");
         // With --ab, the trace of each variant apart (the loops' phase times resolve smaller effects than the step).
         foreach (int variant in ab is null ? new[] { -1 } : new[] { 0, 1 })
             foreach (var (name, all) in new[] { ("forward", fwdTrace), ("backward", bwdTrace) })

@@ -26,8 +26,22 @@ public static class Backprop
 
         var order = TopologicalOrder(outputs);
         for (int i = 0; i < outputs.Count; i++) outputs[i].AccumulateGrad(gradients[i].Data);
-        for (int i = order.Count - 1; i >= 0; i--) order[i].Backward();
+        if (NodeTicks is null)
+        {
+            for (int i = order.Count - 1; i >= 0; i--) order[i].Backward();
+            return;
+        }
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            order[i].Backward();
+            string name = order[i].Name;
+            NodeTicks[name] = NodeTicks.GetValueOrDefault(name) + System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        }
     }
+
+    /// <summary>When set (benchmarks), each node's backward adds its Stopwatch ticks here under the node's name.</summary>
+    internal static Dictionary<string, long>? NodeTicks;
 
     // Nodes such that every node comes after the nodes producing its inputs (iterative DFS, post-order).
     private static List<Node<T>> TopologicalOrder<T>(IReadOnlyList<Tensor<T>> outputs)

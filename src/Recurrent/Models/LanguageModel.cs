@@ -100,4 +100,30 @@ public sealed class LanguageModel<T> : Module<T> where T : unmanaged, IFloatingP
         var logits = Head.Forward(r.Output);                                  // [B, T, V]
         return (logits, new LanguageModelState<T>(r.HN, r.CN));
     }
+
+    /// <summary>
+    /// The training loss of a window: the mean cross-entropy of <paramref name="targets"/> under the logits of
+    /// <see cref="Forward"/>, i.e. <c>Op.CrossEntropy(Forward(ids, …).Logits, targets)</c>, with the same value and
+    /// gradients. A one-hot deep stack computes the head and the loss inside its pipelined op instead of as separate
+    /// ops (faster: they run range by range on whichever thread is idle, and no logits tensor is built).
+    /// </summary>
+    /// <param name="ids">[B, T] token ids, row-major.</param>
+    /// <param name="targets">[B, T] next-token ids, row-major, each in 0..V−1.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="steps">T.</param>
+    /// <param name="state">The carried state, or null for zeros.</param>
+    /// <returns>The loss (a scalar tensor) and the final state.</returns>
+    /// <exception cref="ArgumentException">ids or targets do not hold B·T values, an id or target is outside 0..V−1, or the state does not fit.</exception>
+    public (Tensor<T> Loss, LanguageModelState<T> State) ForwardLoss(int[] ids, int[] targets, int batch, int steps, LanguageModelState<T>? state = null)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        if (Embedding is null && FuseHead && Rnn.ForwardOneHotLoss(ids, batch, steps, state?.H, state?.C, Head, targets) is { } fused)
+            return (fused.Loss, new LanguageModelState<T>(fused.HN, fused.CN));
+        var (logits, next) = Forward(ids, batch, steps, state);
+        return (Op.CrossEntropy(logits, targets), next);
+    }
+
+    /// <summary>Let <see cref="ForwardLoss"/> fuse the head and loss into a pipelined stack (default); false = separate ops
+    /// (tests and benchmarks compare the two).</summary>
+    internal static bool FuseHead { get; set; } = true;
 }

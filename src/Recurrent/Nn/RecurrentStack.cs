@@ -148,10 +148,38 @@ public class RecurrentStack<T> : Module<T> where T : unmanaged, IFloatingPointIe
         if (c0 is not null && Mode != RecurrentMode.Lstm) throw new ArgumentException($"{OpName}: c0 is only used by the LSTM.");
         CheckState("c0", c0, S, batch);
         Op.PrepareLengths(OpName, lengths, steps, batch);
-        var tokens = new int[ids.Length];                                            // [T, B] time-major
+        return RunLayers(null, TimeMajor(ids, batch, steps), batch, steps, h0, c0, lengths);
+    }
+
+    /// <summary>
+    /// A language model's loss over this stack in one op, when the stack runs pipelined (≥ 2 layers, one direction):
+    /// <see cref="ForwardOneHot"/>, then <paramref name="head"/> and the mean cross-entropy against
+    /// <paramref name="targets"/> [B, T] (batch-major), the head running inside the pipeline. Same values and gradients
+    /// as the separate ops. Null when the stack does not run pipelined (use the separate ops then).
+    /// </summary>
+    internal (Tensor<T> Loss, Tensor<T> HN, Tensor<T>? CN)? ForwardOneHotLoss(int[] ids, int batch, int steps, Tensor<T>? h0, Tensor<T>? c0,
+        Linear<T> head, int[] targets)
+    {
+        if (!(NumLayers >= 2 && !Bidirectional && UsePipeline)) return null;
+        ArgumentNullException.ThrowIfNull(ids);
+        if (batch < 1 || steps < 1 || ids.Length != (long)batch * steps)
+            throw new ArgumentException($"{OpName}: {ids.Length} token ids do not form [B={batch}, T={steps}].");
+        CheckState("h0", h0, NumLayers, batch);
+        if (c0 is not null && Mode != RecurrentMode.Lstm) throw new ArgumentException($"{OpName}: c0 is only used by the LSTM.");
+        CheckState("c0", c0, NumLayers, batch);
+        var layers = new RecurrentWeights<T>[NumLayers];
+        for (int k = 0; k < NumLayers; k++) layers[k] = _weights[k][0];
+        return Op.RecurrentStackLanguageModelLoss(Mode, TimeMajor(ids, batch, steps), steps, batch, layers, h0, c0,
+            Training ? Dropout : 0, Training && Dropout > 0 ? _dropoutRng : null, head.Weight, head.Bias, targets);
+    }
+
+    /// <summary>[B, T] batch-major ids as [T, B] time-major.</summary>
+    private static int[] TimeMajor(int[] ids, int batch, int steps)
+    {
+        var tokens = new int[ids.Length];
         for (int b = 0; b < batch; b++)
             for (int t = 0; t < steps; t++) tokens[t * batch + b] = ids[b * steps + t];
-        return RunLayers(null, tokens, batch, steps, h0, c0, lengths);
+        return tokens;
     }
 
     // Layer by layer; the first reads either the dense time-major input or the one-hot token ids.

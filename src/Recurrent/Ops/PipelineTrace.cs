@@ -24,6 +24,8 @@ internal enum PipelinePhase
     Weights,
     /// <summary>Backward: waiting until a weight-gradient block's layer is final.</summary>
     WaitWeights,
+    /// <summary>Forward/backward: a range of the language-model head (logits and loss; their gradient and dY).</summary>
+    Head,
     /// <summary>Forward: the time loop of the first step range only (also counted in Recur).</summary>
     RecurFirst,
     /// <summary>Ticks from the start of the pass until this part finished.</summary>

@@ -40,6 +40,10 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
     private (int Layer, bool Recurrent, int G0, int G1)[] _tasks = [];   // weight-gradient GEMMs in row blocks, claimed by free threads
     private int _nextTask;
     private volatile bool _failed;                      // a part threw: the others stop waiting
+    private PipelineHead<T>? _head;                     // a language model's output layer and loss over the top layer, or null
+    private readonly int[] _headForward, _headBackward; // [C] head range c: 0 free, 1 claimed, 2 done
+    private int _headBackwardDone;                      // head ranges whose backward is done
+    private T _headRowScale;                            // d loss / rows: the cross-entropy's upstream factor per row
 
     /// <param name="runs">One forward-direction run per layer (no lengths).</param>
     /// <param name="masks">[L−1] dropout masks between layers (null entries = none).</param>
@@ -75,7 +79,13 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         _fill = new int[_layers][];
         _layerReady = new int[_layers];
         for (int l = 0; l < _layers; l++) { _stage[l] = new int[_chunks]; _fill[l] = new int[_chunks]; }
+        _headForward = new int[_chunks];
+        _headBackward = new int[_chunks];
     }
+
+    /// <summary>Runs <paramref name="head"/> (the output layer and loss) over the top layer's states, range by range,
+    /// inside the passes: then <see cref="Forward"/> writes no y and <see cref="Backward"/> takes no dY.</summary>
+    public void SetHead(PipelineHead<T> head) => _head = head;
 
     private (int S0, int S1) Chunk(int c) => (_bounds[c], _bounds[c + 1]);
 
@@ -95,6 +105,7 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         for (int l = 1; l < _layers; l++) _inputs[l] = RecurrentBuffers<T>.Rent(TBH, clear: false);
         // Every layer's input stage is set up before any thread starts: another thread may project its chunks (HelpAbove).
         for (int l = 0; l < _layers; l++) _runs[l].BeginInput(l == 0 ? _x : _inputs[l], l == 0 ? _tokens : null);
+        _head?.BeginForward();
         RunParts(backward: false);
     }
 
@@ -122,7 +133,7 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         t0 = PipelineTrace.Now();
         run.EndInput();                                                           // every chunk was projected: the loop waited for each
         bool top = l == _layers - 1;
-        run.EndRecurrence(top ? _y : default, 0, _hidden, yBatchFirst: true, _hN.AsSpan(l * BH, BH),
+        run.EndRecurrence(top && _head is null ? _y : default, 0, _hidden, yBatchFirst: true, _hN.AsSpan(l * BH, BH),
             _cN.Length == 0 ? default : _cN.AsSpan(l * BH, BH), keepForBackward: true);
         PipelineTrace.Mark(PipelinePhase.BeginEnd, ref t0);
     }
@@ -167,6 +178,24 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         for (int c = _chunks - 1; c >= 0 && !_failed; c--) TryStage(l + 1, c);
     }
 
+    /// <summary>Runs the head over every range not yet claimed, in time order, each once the top layer has run it.</summary>
+    private void HelpHead()
+    {
+        if (_head is null) return;
+        for (int c = 0; c < _chunks && !_failed; c++)
+        {
+            if (Interlocked.CompareExchange(ref _headForward[c], 1, 0) != 0) continue;
+            var (s0, s1) = Chunk(c);
+            long t0 = PipelineTrace.Now();
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _forwardDone[_layers - 1]) < s1) Wait(ref spin);
+            PipelineTrace.Mark(PipelinePhase.WaitForward, ref t0);
+            _head.ForwardRange(s0, s1, _runs[_layers - 1].States);
+            PipelineTrace.Mark(PipelinePhase.Head, ref t0);
+            Volatile.Write(ref _headForward[c], 2);
+        }
+    }
+
     private void TryStage(int l, int c)
     {
         if (Interlocked.CompareExchange(ref _stage[l][c], 1, 0) != 0) return;
@@ -182,8 +211,19 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
     private RecurrentGradients<T>[] _grads = [];
 
     /// <summary>Back-propagates through all layers (accumulating into every non-empty destination) and releases the buffers.</summary>
-    public void Backward(T[]? dY, T[]? dhN, T[]? dcN, T[]? dX, T[]? dh0, T[]? dc0, RecurrentGradients<T>[] grads)
+    /// <remarks>With a head (<see cref="SetHead"/>) dY must be null; headRowScale is d loss / rows (the cross-entropy's
+    /// factor per row) and headGradients the head's weight and bias gradients (null = not wanted).</remarks>
+    public void Backward(T[]? dY, T[]? dhN, T[]? dcN, T[]? dX, T[]? dh0, T[]? dc0, RecurrentGradients<T>[] grads,
+        T headRowScale = default, (T[]? Weight, T[]? Bias) headGradients = default)
     {
+        if (_head is not null)
+        {
+            if (dY is not null) throw new InvalidOperationException("RecurrentPipeline: with a head, the top layer's output gradient comes from the head.");
+            dY = _head.BeginBackward();                                                // [T, B, H] step order, filled range by range
+            _headRowScale = headRowScale;
+            _headBackwardDone = 0;
+            _headGradients = headGradients;
+        }
         _dY = dY; _dhN = dhN ?? []; _dcN = dcN ?? []; _dX = dX ?? []; _dh0 = dh0 ?? []; _dc0 = dc0 ?? []; _grads = grads;
         int TBH = _steps * _batch * _hidden;
         for (int l = 0; l < _layers - 1; l++) _outputGrads[l] = RecurrentBuffers<T>.Rent(TBH, clear: false);
@@ -191,6 +231,7 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         // Weight gradients (dW_hh, and dW_ih of dense inputs) in P row blocks each, top layer first: any thread that has
         // finished its layers takes the next block, so the threads finish together.
         var tasks = new List<(int, bool, int, int)>();
+        if (_head is not null) tasks.Add((HeadTask, false, 0, 0));                      // first: its inputs are final first
         for (int l = _layers - 1; l >= 0; l--)
         {
             int G = _runs[l].Gates;
@@ -207,19 +248,23 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         finally { Release(); }
     }
 
+    private (T[]? Weight, T[]? Bias) _headGradients;
+    private const int HeadTask = -1;                   // the layer index of the head's weight-gradient task
+
     private void BackwardLayer(int l)
     {
         var run = _runs[l];
         int BH = _batch * _hidden;
         bool top = l == _layers - 1;
         long t0 = PipelineTrace.Now();
-        run.BeginBackward(top ? _dY : _outputGrads[l], 0, _hidden, yBatchFirst: top, Slice(_dhN, l, BH), Slice(_dcN, l, BH),
+        run.BeginBackward(top ? _dY : _outputGrads[l], 0, _hidden, yBatchFirst: top && _head is null, Slice(_dhN, l, BH), Slice(_dcN, l, BH),
             wantDh0: _dh0.Length > 0);
         PipelineTrace.Mark(PipelinePhase.BeginEnd, ref t0);
         for (int c = _chunks - 1; c >= 0; c--)
         {
             var (s0, s1) = Chunk(c);
             if (!top) EnsureFill(l, c);
+            else if (_head is not null) EnsureHeadBackward(c);
             t0 = PipelineTrace.Now();
             run.BackSteps(s0, s1);
             PipelineTrace.Mark(PipelinePhase.BackSteps, ref t0);
@@ -235,6 +280,29 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
             g.WeightIh, g.WeightHh, g.BiasIh, g.BiasHh, release: false, weightGemms: false);   // the layer below may still read our gate gradients
         PipelineTrace.Mark(PipelinePhase.BeginEnd, ref t0);
         Volatile.Write(ref _layerReady[l], 1);
+    }
+
+    /// <summary>The head's backward over range c (dlogits, then the top layer's dY of those steps), unless another
+    /// thread has claimed it; then waits until it is done.</summary>
+    private void EnsureHeadBackward(int c)
+    {
+        if (TryHeadBackward(c)) return;
+        long t0 = PipelineTrace.Now();
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _headBackward[c]) != 2) Wait(ref spin);
+        PipelineTrace.Mark(PipelinePhase.WaitBackward, ref t0);
+    }
+
+    private bool TryHeadBackward(int c)
+    {
+        if (Interlocked.CompareExchange(ref _headBackward[c], 1, 0) != 0) return false;
+        var (s0, s1) = Chunk(c);
+        long t0 = PipelineTrace.Now();
+        _head!.BackwardRange(s0, s1, _headRowScale);
+        PipelineTrace.Mark(PipelinePhase.Head, ref t0);
+        Volatile.Write(ref _headBackward[c], 2);
+        Interlocked.Increment(ref _headBackwardDone);
+        return true;
     }
 
     private void EnsureFill(int l, int c)
@@ -264,6 +332,16 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
             var (l, recurrent, g0, g1) = _tasks[i];
             long t0 = PipelineTrace.Now();
             var spin = new SpinWait();
+            if (l == HeadTask)
+            {
+                // Every head range must have run backward; their owners may still be at it.
+                for (int c = _chunks - 1; c >= 0; c--) TryHeadBackward(c);
+                while (Volatile.Read(ref _headBackwardDone) < _chunks) Wait(ref spin);
+                PipelineTrace.Mark(PipelinePhase.WaitWeights, ref t0);
+                _head!.WeightGradients(_headGradients.Weight, _headGradients.Bias);
+                PipelineTrace.Mark(PipelinePhase.Weights, ref t0);
+                continue;
+            }
             while (Volatile.Read(ref _layerReady[l]) == 0) Wait(ref spin);
             PipelineTrace.Mark(PipelinePhase.WaitWeights, ref t0);
             _runs[l].WeightGradientRows(recurrent, g0, g1, recurrent ? _grads[l].WeightHh : _grads[l].WeightIh);
@@ -316,10 +394,15 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
                 int last = part;
                 for (int l = part; l < _layers; l += parts) { ForwardLayer(l); last = l; }
                 if (parts > 1) HelpAbove(last);
+                HelpHead();
             }
             else
             {
                 int first = part + (_layers - 1 - part) / parts * parts;                // this part's top layer
+                // A part below the top layer would first wait for it: it runs head ranges meanwhile (from the last one
+                // down, as the top layer's owner needs them).
+                if (_head is not null && first != _layers - 1)
+                    for (int c = _chunks - 1; c >= 0 && !_failed; c--) TryHeadBackward(c);
                 for (int l = first; l >= 0; l -= parts) BackwardLayer(l);
                 RunWeightTasks();
             }
@@ -347,6 +430,7 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
     /// <summary>Returns every pooled buffer (after backward, or when no backward will come).</summary>
     public void Release()
     {
+        _head?.Release();
         foreach (var run in _runs) run.ReleaseBackward();
         for (int l = 0; l < _layers; l++)
         {

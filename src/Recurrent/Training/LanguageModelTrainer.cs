@@ -189,8 +189,7 @@ public sealed class LanguageModelTrainer<T> where T : unmanaged, IFloatingPointI
         {
             var batch = batches[step];
             if (Options.Sampling == Sampling.Random) carried = null;          // independent subsequences
-            var (logits, next) = _model.Forward(batch.X, batch.BatchSize, batch.Steps, carried);   // [B, T, V]
-            var loss = Op.CrossEntropy(logits, batch.Y);                       // mean over B·T targets
+            var (loss, next) = _model.ForwardLoss(batch.X, batch.Y, batch.BatchSize, batch.Steps, carried);   // mean over B·T targets
             double l = double.CreateChecked(loss.Item());
             if (!double.IsFinite(l)) throw new TrainingDivergedException(epoch, step + 1, batches.Count, $"the loss is {Describe(l)}");
             // Bounded cells (tanh RNN, GRU, LSTM) keep an exploding model's loss finite — the logits blow up
