@@ -30,7 +30,8 @@ public static class LmStepBench
             case "pipeline": RecurrentStack<float>.UsePipeline = on; break;
             case "prefetchc": StepGemm.PrefetchC = on; break;
             case "head": LanguageModel<float>.FuseHead = on; break;
-            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, head, nop)");
+            case "overacts": RecurrentDirection<float>.GradientsOverActivations = on; break;
+            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, head, overacts, nop)");
         }
     }
 

@@ -82,7 +82,9 @@ public static class LstmKernel
     /// <param name="dy">[B, H] gradient of this step's output, or empty.</param>
     /// <param name="dh">[B, H] in: gradient of h from later steps; out: carried part of d h_prev.</param>
     /// <param name="dc">[B, H] in: gradient of c from later steps; out: d c_prev.</param>
-    /// <param name="dPre">[B, 4H] gradient of the gate pre-activations.</param>
+    /// <param name="dPre">[B, 4H] gradient of the gate pre-activations. For float32 with <see cref="FastActivation.IsAccelerated"/>
+    /// it may be the same memory as <paramref name="acts"/> (each unit's activations are read before its gradients are
+    /// written); the generic path needs them apart.</param>
     public static void Backward<T>(int batch, int hidden, ReadOnlySpan<T> acts, ReadOnlySpan<T> cPrev, ReadOnlySpan<T> c,
         ReadOnlySpan<bool> active, ReadOnlySpan<T> dy, Span<T> dh, Span<T> dc, Span<T> dPre) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -22,6 +22,13 @@ namespace Recurrent.Ops;
 
 internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The LSTM backward steps write the gate gradients over the saved activations of their step (float32 fast
+    /// kernel only; each unit's four activations are read before its four gradients are written, and nothing reads a
+    /// step's activations after its backward step). The separate [T, B, G] gradient buffer was fresh memory: every line
+    /// the gate kernel wrote was a read-for-ownership miss, 128 KB per step at B=32 H=256, on top of the 128 KB of
+    /// activations it reads. Same values; on by default, a switch for the benchmarks' in-process A/B (read per pass).</summary>
+    internal static bool GradientsOverActivations = true;
+
     private readonly RecurrentMode _mode;
     private readonly int _steps, _batch, _inputSize, _hidden, _gates;
     private readonly bool _reverse;
@@ -472,7 +479,8 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
             _dc = RecurrentBuffers<T>.Rent(BH, clear: dcN.IsEmpty);                  // [B, H] carried dc
             if (!dcN.IsEmpty) dcN[..BH].CopyTo(_dc);
         }
-        _dG = RecurrentBuffers<T>.Rent(TB * G, clear: false);                        // [T, B, G] d input projection
+        bool overActs = GradientsOverActivations && _mode == RecurrentMode.Lstm && typeof(T) == typeof(float) && FastActivation.IsAccelerated;
+        _dG = overActs ? _acts : RecurrentBuffers<T>.Rent(TB * G, clear: false);      // [T, B, G] d input projection
         _dGh = _mode == RecurrentMode.Gru ? RecurrentBuffers<T>.Rent(TB * G, clear: false) : _dG; // [T, B, G] d hidden projection
         _wantDh0 = wantDh0;
         _recurrent = RecurrentWeightOperand<T>.ForBackward(_wHh, G, H);             // W_hh packed once for all steps
@@ -563,7 +571,7 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         _dYOwned = false;
         RecurrentBuffers<T>.Return(_dh);
         RecurrentBuffers<T>.Return(_dc);
-        RecurrentBuffers<T>.Return(_dG);
+        if (!ReferenceEquals(_dG, _acts)) RecurrentBuffers<T>.Return(_dG);         // else Release returns it as _acts
         if (!ReferenceEquals(_dGh, _dG)) RecurrentBuffers<T>.Return(_dGh);
         _dYd = _dh = _dc = _dG = _dGh = null;
         ReleaseInputOperand();

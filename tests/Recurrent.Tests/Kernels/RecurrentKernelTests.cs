@@ -75,6 +75,26 @@ public class RecurrentKernelTests
     }
 
     [Theory, MemberData(nameof(Cases))]
+    public void LstmBackwardInPlaceOverActivationsMatchesSeparate(int batch, int hidden, bool masked, bool withDy)
+    {
+        // float32 fast path: dPre may be the acts buffer itself (RecurrentDirection.GradientsOverActivations); its twin
+        // writes dPre to a separate buffer. Bit for bit.
+        if (!FastActivation.IsAccelerated) return;
+        var rng = new Rng((ulong)(batch * 1000 + hidden + 5));
+        int G = 4 * hidden, n = batch * hidden;
+        var acts = F(Random(rng, batch * G, 0.5).Select(v => 0.5 + v).ToArray());       // activations in (0, 1)
+        var cPrev = F(Random(rng, n)); var c = F(Random(rng, n));
+        var dy = withDy ? F(Random(rng, n)) : []; var dhIn = F(Random(rng, n)); var dcIn = F(Random(rng, n));
+        var active = Mask(batch, masked);
+        var dh = (float[])dhIn.Clone(); var dc = (float[])dcIn.Clone(); var dPre = new float[batch * G];
+        LstmKernel.Backward<float>(batch, hidden, acts, cPrev, c, active, dy, dh, dc, dPre);
+        var inPlace = (float[])acts.Clone(); var dh2 = (float[])dhIn.Clone(); var dc2 = (float[])dcIn.Clone();
+        LstmKernel.Backward<float>(batch, hidden, inPlace, cPrev, c, active, dy, dh2, dc2, inPlace);
+        Assert.True(dPre.AsSpan().SequenceEqual(inPlace), $"dPre over acts differs, B={batch} H={hidden} masked={masked}");
+        Assert.True(dh.AsSpan().SequenceEqual(dh2) && dc.AsSpan().SequenceEqual(dc2), $"dh/dc differ, B={batch} H={hidden} masked={masked}");
+    }
+
+    [Theory, MemberData(nameof(Cases))]
     public void GruFastMatchesReference(int batch, int hidden, bool masked, bool withDy)
     {
         var rng = new Rng((ulong)(batch * 1000 + hidden + 7));

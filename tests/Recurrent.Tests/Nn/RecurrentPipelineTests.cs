@@ -93,6 +93,64 @@ public class RecurrentPipelineTests
     }
 
     [Theory]
+    [InlineData(1, false, false)]
+    [InlineData(2, false, true)]
+    [InlineData(2, true, false)]
+    [InlineData(1, true, true)]
+    [InlineData(3, false, false)]
+    public void LstmGradientsOverActivationsAreBitIdentical(int threads, bool bidirectional, bool withLengths)
+    {
+        // RecurrentDirection.GradientsOverActivations: the backward steps write the gate gradients over the saved
+        // activations; its twin writes them to a separate buffer. Pipelined and layer-by-layer, variable lengths, both
+        // directions, the time loop split over rows (3 threads, B=5).
+        const int B = 5, T = 37, V = 7, H = 11, L = 2;
+        var rng = new Rng(31);
+        int D = bidirectional ? 2 : 1;
+        var stack = new RecurrentStack<float>(RecurrentMode.Lstm, V, H, rng, L, bidirectional, dropout: 0.25);
+        var x = Tensor<float>.Normal(rng, 0, 1, B, T, V);
+        var h0 = Tensor<float>.Normal(rng, 0, 0.5f, L * D, B, H);
+        var c0 = Tensor<float>.Normal(rng, 0, 0.5f, L * D, B, H);
+        int[]? lengths = withLengths ? [37, 5, 20, 1, 36] : null;
+        var state = stack.DropoutRng.GetState();
+        int savedThreads = Parallelism.Threads;
+        long savedMin = Op.RecurrentParallelMinWork;
+        List<float[]> Run()
+        {
+            foreach (var p in stack.Parameters()) p.Grad = null;
+            x.Grad = null; x.RequiresGrad = true; h0.Grad = null; h0.RequiresGrad = true; c0.Grad = null; c0.RequiresGrad = true;
+            stack.DropoutRng.SetState(state);
+            var r = stack.Forward(x, h0, c0, lengths);
+            var w = new Rng(9);
+            var outs = new[] { r.Output, r.HN, r.CN! };
+            Recurrent.Autograd.Backprop.Run(outs, outs.Select(o => Tensor<float>.Uniform(w, -1f, 1f, o.Shape.ToArray())).ToArray());
+            return [r.Output.ToArray(), r.HN.ToArray(), r.CN!.ToArray(), .. stack.Parameters().Select(p => p.Grad!.ToArray()),
+                x.Grad!.ToArray(), h0.Grad!.ToArray(), c0.Grad!.ToArray()];
+        }
+        try
+        {
+            Op.RecurrentParallelMinWork = 0;
+            Parallelism.Threads = threads;
+            foreach (bool pipeline in new[] { false, true })
+            {
+                RecurrentStack<float>.UsePipeline = pipeline;
+                RecurrentDirection<float>.GradientsOverActivations = false;
+                var separate = Run();
+                RecurrentDirection<float>.GradientsOverActivations = true;
+                var over = Run();
+                for (int i = 0; i < separate.Count; i++)
+                    Assert.True(separate[i].AsSpan().SequenceEqual(over[i]), $"threads={threads} bidirectional={bidirectional} lengths={withLengths} pipeline={pipeline}: result {i} differs");
+            }
+        }
+        finally
+        {
+            Parallelism.Threads = savedThreads;
+            Op.RecurrentParallelMinWork = savedMin;
+            RecurrentStack<float>.UsePipeline = true;
+            RecurrentDirection<float>.GradientsOverActivations = true;
+        }
+    }
+
+    [Theory]
     [InlineData(RecurrentMode.Lstm, 2, false)]
     [InlineData(RecurrentMode.Lstm, 3, true)]
     [InlineData(RecurrentMode.Gru, 2, true)]
