@@ -71,8 +71,10 @@ public static class LmStepBench
         var total = new long[count];
         LanguageModelState<float>? state = null;
         var nodeTicks = new List<Dictionary<string, long>>();
+        long allocated0 = 0; int gcs0 = 0;
         for (int s = -5; s < count; s++)                                            // 5 warm-up steps
         {
+            if (s == 0) { allocated0 = GC.GetTotalAllocatedBytes(precise: true); gcs0 = GC.CollectionCount(0); }
             for (int i = 0; i < x.Length; i++) { x[i] = rng.NextInt(vocab); y[i] = rng.NextInt(vocab); }
             if (ab is not null) SetVariant(ab, (s & 1) == 1);
             PipelineTrace.Forward = new long[P * K]; PipelineTrace.Backward = new long[P * K];
@@ -100,6 +102,8 @@ public static class LmStepBench
         double P10(IEnumerable<long> v) { var a = v.OrderBy(q => q).ToArray(); return a[a.Length / 10]; }
         Console.WriteLine($"{cell} L={layers} H={hidden} B={batch} T={steps} V={vocab} dropout={dropout} train threads={threads}, {count} steps, load {File.ReadAllText("/proc/loadavg").Trim()}");
         double med = Median(total);
+        double allocatedMb = (GC.GetTotalAllocatedBytes(precise: true) - allocated0) / (double)count / 1e6;
+        Console.WriteLine($"  allocated {allocatedMb:F2} MB per step (all threads), {GC.CollectionCount(0) - gcs0} gen0 collections in {count} steps");
         Console.WriteLine($"  step      median {ms(med),8:F2} ms  p10 {ms(P10(total)),8:F2}  min {ms(total.Min()),8:F2}  mean {ms(total.Average()),8:F2}   {batch * steps / (ms(med) * 1e-3):F0} tok/s (median)");
         if (ab is not null)
             for (int v = 0; v < 2; v++)
