@@ -112,7 +112,13 @@ public static class LmStepBench
                 Console.WriteLine($"  A/B {ab}={(v == 1 ? "on " : "off")}: median {ms(Median(sel)),8:F2} ms  p10 {ms(P10(sel)),8:F2}  mean {ms(sel.Average()),8:F2}  min {ms(sel.Min()),8:F2}");
             }
         for (int k = 0; k < PhaseNames.Length; k++)
-            Console.WriteLine($"  {PhaseNames[k],-9} median {ms(Median(phase.Select(p => p[k]))),8:F2} ms  p10 {ms(P10(phase.Select(p => p[k]))),8:F2}");
+        {
+            string line = $"  {PhaseNames[k],-9} median {ms(Median(phase.Select(p => p[k]))),8:F2} ms  p10 {ms(P10(phase.Select(p => p[k]))),8:F2}";
+            if (ab is not null)
+                for (int v = 0; v < 2; v++)
+                    line += $"   [{ab}={(v == 1 ? "on" : "off")}] median {ms(Median(phase.Where((_, i) => (i & 1) == v).Select(p => p[k]))),8:F2}";
+            Console.WriteLine(line);
+        }
         foreach (var name in nodeTicks.SelectMany(d => d.Keys).Distinct())
             Console.WriteLine($"  backward node {name,-24} median {ms(Median(nodeTicks.Select(d => d.GetValueOrDefault(name)))),8:F2} ms");
         // With --ab, the trace of each variant apart (the loops' phase times resolve smaller effects than the step).
