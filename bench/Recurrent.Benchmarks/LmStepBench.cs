@@ -31,7 +31,8 @@ public static class LmStepBench
             case "prefetchc": StepGemm.PrefetchC = on; break;
             case "head": LanguageModel<float>.FuseHead = on; break;
             case "overacts": RecurrentDirection<float>.GradientsOverActivations = on; break;
-            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, head, overacts, nop)");
+            case "loops5": StepGemm.PrefetchC = on; RecurrentDirection<float>.GradientsOverActivations = on; break;  // both of session 5's loop changes
+            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, head, overacts, loops5, nop)");
         }
     }
 
