@@ -132,9 +132,9 @@ public static class LmStepBench
                 {
                     if (trace.All(tr => tr[part * K + (int)PipelinePhase.Finished] == 0)) continue;
                     var cells = Enum.GetValues<PipelinePhase>()
-                        .Select(ph => (ph, m: Median(trace.Select(tr => tr[part * K + (int)ph]))))
-                        .Where(c => c.m > 0).Select(c => $"{c.ph} {ms(c.m):F2}");
-                    Console.WriteLine($"  pipeline {name} part {part}{label} (medians, ms): {string.Join("  ", cells)}");
+                        .Select(ph => (ph, m: Median(trace.Select(tr => tr[part * K + (int)ph])), p: P10(trace.Select(tr => tr[part * K + (int)ph]))))
+                        .Where(c => c.m > 0).Select(c => $"{c.ph} {ms(c.m):F2}/{ms(c.p):F2}");
+                    Console.WriteLine($"  pipeline {name} part {part}{label} (median/p10, ms): {string.Join("  ", cells)}");
                 }
             }
         return 0;

@@ -2,7 +2,7 @@
 // over all T steps after the input projection of all steps, then BackSteps over all T steps), on one thread, with an
 // in-process A/B switch alternated pass by pass:
 //   dotnet run -c Release --project bench/Recurrent.Benchmarks -- loops [--hidden 256] [--batch 32] [--steps 64]
-//       [--input 256] [--reps 60] [--ab NAME]
+//       [--input 256] [--reps 60] [--ab NAME] [--disturb MB]
 // Prints per-step medians and p10 of the forward loop and the backward loop per variant. The input projection (8 MB of
 // gate rows at the default shape) is written before the loop as in the pipeline, so the loop reads most of it from L3.
 using System.Diagnostics;
@@ -18,7 +18,7 @@ public static class LoopBench
 {
     public static int Run(string[] args)
     {
-        int H = 256, B = 32, T = 64, I = 256, reps = 60;
+        int H = 256, B = 32, T = 64, I = 256, reps = 60, disturbMb = 0;
         string? ab = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -31,6 +31,7 @@ public static class LoopBench
                 case "--input": I = int.Parse(next()); break;
                 case "--reps": reps = int.Parse(next()); break;
                 case "--ab": ab = next(); break;
+                case "--disturb": disturbMb = int.Parse(next()); break;
                 default: Console.Error.WriteLine($"loops: unknown argument '{args[i]}'"); return 2;
             }
         }
@@ -45,6 +46,10 @@ public static class LoopBench
         var fwd = new List<double>[2]; var bwd = new List<double>[2];
         for (int v = 0; v < 2; v++) { fwd[v] = []; bwd[v] = []; }
         var sw = new Stopwatch();
+        // --disturb N: N MB written and read before each loop, as the rest of a training step would evict the caches.
+        var junk = new float[disturbMb * 262144];
+        float sink = 0;
+        void Disturb() { for (int i = 0; i < junk.Length; i += 16) { junk[i] += 1; sink += junk[i]; } }
         for (int r = -4; r < 2 * reps; r++)                                         // 4 warm-up passes
         {
             int v = r & 1;
@@ -53,19 +58,21 @@ public static class LoopBench
             dir.BeginInput(x, null);
             dir.ProjectInput(0, T);
             dir.BeginRecurrence(default, default);
+            Disturb();
             sw.Restart();
             dir.RecurSteps(0, T);
             double tf = sw.Elapsed.TotalMilliseconds;
             dir.EndInput();
             dir.EndRecurrence(default, 0, H, false, new float[B * H], new float[B * H], keepForBackward: true);
             dir.BeginBackward(dY, 0, H, false, default, default, wantDh0: false);
+            Disturb();
             sw.Restart();
             dir.BackSteps(0, T);
             double tb = sw.Elapsed.TotalMilliseconds;
             dir.EndBackward(default, default, default, null, default, default, default, weightGemms: false);
             if (r >= 0) { fwd[v].Add(tf); bwd[v].Add(tb); }
         }
-        Console.WriteLine($"LSTM loops H={H} B={B} T={T} I={I}, {reps} passes per variant, load {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"LSTM loops H={H} B={B} T={T} I={I}{(disturbMb > 0 ? $", {disturbMb} MB touched before each loop" : "")}{(sink < 0 ? "" : "")}, {reps} passes per variant, load {File.ReadAllText("/proc/loadavg").Trim()}");
         static double Q(List<double> a, double q) { var s = a.OrderBy(z => z).ToArray(); return s[(int)(q * (s.Length - 1))]; }
         for (int v = 0; v < 2; v++)
         {
