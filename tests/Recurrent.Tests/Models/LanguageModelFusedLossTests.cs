@@ -71,27 +71,17 @@ public class LanguageModelFusedLossTests
                 mode == RecurrentMode.Lstm ? Tensor<float>.Normal(rng, 0, 0.5f, layers, B, H) : null)
             : null;
         var dropoutState = model.Rnn.DropoutRng.GetState();
-        int savedThreads = Parallelism.Threads;
-        long savedMin = Op.RecurrentParallelMinWork;
-        try
+        using var settings = ParallelSettings.Save(tinyShapesInParallel: true);   // tiny shapes still run the layers on their own threads
+        Parallelism.Threads = 1;
+        var reference = Step(model, ids, targets, B, T, state, dropoutState, fused: false);
+        foreach (int threads in new[] { 1, 2, 3 })
         {
-            Op.RecurrentParallelMinWork = 0;                           // tiny shapes still run the layers on their own threads
-            Parallelism.Threads = 1;
-            var reference = Step(model, ids, targets, B, T, state, dropoutState, fused: false);
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                Parallelism.Threads = threads;
-                var fused = Step(model, ids, targets, B, T, state, dropoutState, fused: true);
-                Assert.Equal(reference.Count, fused.Count);
-                for (int i = 0; i < reference.Count; i++)
-                    Assert.True(reference[i].Values.AsSpan().SequenceEqual(fused[i].Values),
-                        $"{mode} L={layers} p={dropout} T={T} carried={carried} threads={threads}: {reference[i].Name} differs from Forward + CrossEntropy");
-            }
-        }
-        finally
-        {
-            Parallelism.Threads = savedThreads;
-            Op.RecurrentParallelMinWork = savedMin;
+            Parallelism.Threads = threads;
+            var fused = Step(model, ids, targets, B, T, state, dropoutState, fused: true);
+            Assert.Equal(reference.Count, fused.Count);
+            for (int i = 0; i < reference.Count; i++)
+                Assert.True(reference[i].Values.AsSpan().SequenceEqual(fused[i].Values),
+                    $"{mode} L={layers} p={dropout} T={T} carried={carried} threads={threads}: {reference[i].Name} differs from Forward + CrossEntropy");
         }
     }
 
@@ -109,24 +99,14 @@ public class LanguageModelFusedLossTests
         var c0 = mode == RecurrentMode.Lstm ? Tensor<double>.Normal(rng, 0, 0.5, layers, B, H) : null;
         var dropoutState = model.Rnn.DropoutRng.GetState();             // the same masks at every evaluation
         var inputs = model.Parameters().Append(h0).Concat(c0 is null ? [] : [c0]).ToArray();
-        int savedThreads = Parallelism.Threads;
-        long savedMin = Op.RecurrentParallelMinWork;
-        try
+        using var settings = ParallelSettings.Save(tinyShapesInParallel: true);
+        Parallelism.Threads = 2;
+        GradCheck.Check(inputs, () =>
         {
-            Op.RecurrentParallelMinWork = 0;
-            Parallelism.Threads = 2;
-            GradCheck.Check(inputs, () =>
-            {
-                model.Rnn.DropoutRng.SetState(dropoutState);
-                var (loss, next) = model.ForwardLoss(ids, targets, B, T, new LanguageModelState<double>(h0, c0));
-                return next.C is null ? [loss, next.H] : [loss, next.H, next.C];
-            }, $"{mode} fused head + loss L={layers}");
-        }
-        finally
-        {
-            Parallelism.Threads = savedThreads;
-            Op.RecurrentParallelMinWork = savedMin;
-        }
+            model.Rnn.DropoutRng.SetState(dropoutState);
+            var (loss, next) = model.ForwardLoss(ids, targets, B, T, new LanguageModelState<double>(h0, c0));
+            return next.C is null ? [loss, next.H] : [loss, next.H, next.C];
+        }, $"{mode} fused head + loss L={layers}");
     }
 
     [Fact]

@@ -65,30 +65,19 @@ public class RecurrentPipelineTests
         var h0 = Tensor<float>.Normal(rng, 0, 0.5f, layers, B, H);
         var c0 = mode == RecurrentMode.Lstm ? Tensor<float>.Normal(rng, 0, 0.5f, layers, B, H) : null;
         var dropoutState = stack.DropoutRng.GetState();
-        int savedThreads = Parallelism.Threads;
-        long savedMin = Op.RecurrentParallelMinWork;
-        try
+        using var settings = ParallelSettings.Save(tinyShapesInParallel: true);   // tiny shapes still run the layers on their own threads
+        Parallelism.Threads = 1;
+        RecurrentStack<float>.UsePipeline = false;
+        var reference = RunOnce(stack, oneHot, ids, x, h0, c0, dropoutState, B, T);
+        RecurrentStack<float>.UsePipeline = true;
+        foreach (int threads in new[] { 1, 2, 3 })
         {
-            Op.RecurrentParallelMinWork = 0;                       // tiny shapes still run the layers on their own threads
-            Parallelism.Threads = 1;
-            RecurrentStack<float>.UsePipeline = false;
-            var reference = RunOnce(stack, oneHot, ids, x, h0, c0, dropoutState, B, T);
-            RecurrentStack<float>.UsePipeline = true;
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                Parallelism.Threads = threads;
-                var piped = RunOnce(stack, oneHot, ids, x, h0, c0, dropoutState, B, T);
-                Assert.Equal(reference.Count, piped.Count);
-                for (int i = 0; i < reference.Count; i++)
-                    Assert.True(reference[i].Values.AsSpan().SequenceEqual(piped[i].Values),
-                        $"{mode} L={layers} p={dropout} one-hot={oneHot} T={T} threads={threads}: {reference[i].Name} differs from the layer-by-layer path");
-            }
-        }
-        finally
-        {
-            Parallelism.Threads = savedThreads;
-            Op.RecurrentParallelMinWork = savedMin;
-            RecurrentStack<float>.UsePipeline = true;
+            Parallelism.Threads = threads;
+            var piped = RunOnce(stack, oneHot, ids, x, h0, c0, dropoutState, B, T);
+            Assert.Equal(reference.Count, piped.Count);
+            for (int i = 0; i < reference.Count; i++)
+                Assert.True(reference[i].Values.AsSpan().SequenceEqual(piped[i].Values),
+                    $"{mode} L={layers} p={dropout} one-hot={oneHot} T={T} threads={threads}: {reference[i].Name} differs from the layer-by-layer path");
         }
     }
 
@@ -166,24 +155,14 @@ public class RecurrentPipelineTests
         var c0 = mode == RecurrentMode.Lstm ? Tensor<double>.Normal(rng, 0, 0.5, layers, B, H) : null;
         var state = stack.DropoutRng.GetState();                   // the same masks at every evaluation
         var inputs = stack.Parameters().Append(h0).Concat(c0 is null ? [] : [c0]).Concat(oneHot ? [] : [x]).ToArray();
-        int savedThreads = Parallelism.Threads;
-        long savedMin = Op.RecurrentParallelMinWork;
-        try
+        using var settings = ParallelSettings.Save(tinyShapesInParallel: true);
+        Parallelism.Threads = 2;
+        GradCheck.Check(inputs, () =>
         {
-            Op.RecurrentParallelMinWork = 0;
-            Parallelism.Threads = 2;
-            GradCheck.Check(inputs, () =>
-            {
-                stack.DropoutRng.SetState(state);
-                var r = oneHot ? stack.ForwardOneHot(ids, B, T, h0, c0) : stack.Forward(x, h0, c0);
-                return r.CN is null ? [r.Output, r.HN] : [r.Output, r.HN, r.CN];
-            }, $"{mode} pipelined L={layers} one-hot={oneHot}");
-        }
-        finally
-        {
-            Parallelism.Threads = savedThreads;
-            Op.RecurrentParallelMinWork = savedMin;
-        }
+            stack.DropoutRng.SetState(state);
+            var r = oneHot ? stack.ForwardOneHot(ids, B, T, h0, c0) : stack.Forward(x, h0, c0);
+            return r.CN is null ? [r.Output, r.HN] : [r.Output, r.HN, r.CN];
+        }, $"{mode} pipelined L={layers} one-hot={oneHot}");
     }
 
     [Fact]
