@@ -32,7 +32,8 @@ public static class LmStepBench
             case "head": LanguageModel<float>.FuseHead = on; break;
             case "overacts": RecurrentDirection<float>.GradientsOverActivations = on; break;
             case "loops5": StepGemm.PrefetchC = on; RecurrentDirection<float>.GradientsOverActivations = on; break;  // both of session 5's loop changes
-            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, head, overacts, loops5, nop)");
+            case "tail": RecurrentPipeline<float>.GuidedTail = on; break;
+            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, head, overacts, loops5, tail, nop)");
         }
     }
 
@@ -111,6 +112,17 @@ public static class LmStepBench
             {
                 var sel = total.Where((_, i) => (i & 1) == v).ToArray();
                 Console.WriteLine($"  A/B {ab}={(v == 1 ? "on " : "off")}: median {ms(Median(sel)),8:F2} ms  p10 {ms(P10(sel)),8:F2}  mean {ms(sel.Average()),8:F2}  min {ms(sel.Min()),8:F2}");
+            }
+        if (ab is not null)
+            for (int v = 0; v < 2; v++)
+            {
+                // Per variant: the backward pipeline's weight-gradient work and finish time per thread.
+                var sel = bwdTrace.Where((_, i) => (i & 1) == v).ToArray();
+                var cells = Enumerable.Range(0, P).Where(part => sel.Any(tr => tr[part * K + (int)PipelinePhase.Finished] != 0))
+                    .Select(part => $"part {part} Weights {ms(Median(sel.Select(tr => tr[part * K + (int)PipelinePhase.Weights]))):F2} Finished {ms(Median(sel.Select(tr => tr[part * K + (int)PipelinePhase.Finished]))):F2}");
+                var back = phase.Where((_, i) => (i & 1) == v).Select(p => p[2]);
+                var weights = sel.Select(tr => Enumerable.Range(0, P).Sum(part => tr[part * K + (int)PipelinePhase.Weights])).ToArray();
+                Console.WriteLine($"  A/B {ab}={(v == 1 ? "on " : "off")}: backward median {ms(Median(back)):F2} ms; Weights summed over threads median {ms(Median(weights)):F2} mean {ms(weights.Average()):F2}; {string.Join("; ", cells)}");
             }
         for (int k = 0; k < PhaseNames.Length; k++)
         {

@@ -235,9 +235,12 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         for (int l = _layers - 1; l >= 0; l--)
         {
             int G = _runs[l].Gates;
-            for (int p = 0; p < _parts; p++)
+            // The last layer's blocks shrink (G/2, G/4, …, two of ≥ 128 rows at the end, when P = 2): the thread that
+            // claims the last block finishes at most that block after the other, instead of up to a G/P block.
+            var bounds = l == 0 && _parts > 1 && GuidedTail ? TailBounds(G) : EvenBounds(G, _parts);
+            for (int p = 0; p + 1 < bounds.Count; p++)
             {
-                int g0 = (int)((long)G * p / _parts), g1 = (int)((long)G * (p + 1) / _parts);
+                int g0 = bounds[p], g1 = bounds[p + 1];
                 if (_grads[l].WeightHh.Length > 0) tasks.Add((l, true, g0, g1));
                 if (_grads[l].WeightIh is not null && (l > 0 || _tokens is null)) tasks.Add((l, false, g0, g1));
             }
@@ -249,6 +252,30 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
     }
 
     private (T[]? Weight, T[]? Bias) _headGradients;
+    /// <summary>False: the last layer's weight gradients run in P equal row blocks like the others (A/B switch).</summary>
+    internal static bool GuidedTail = true;
+
+    private static List<int> EvenBounds(int G, int parts)
+    {
+        var b = new List<int>();
+        for (int p = 0; p <= parts; p++) b.Add((int)((long)G * p / parts));
+        return b;
+    }
+
+    /// <summary>Row bounds of halving blocks G/2, G/4, … down to two last blocks of at least 128 rows (below 512 rows:
+    /// P equal blocks). Each block packs all of B again, so blocks stay large enough for that to be small.</summary>
+    private List<int> TailBounds(int G)
+    {
+        const int min = 128;
+        if (G < 4 * min) return EvenBounds(G, _parts);
+        var b = new List<int> { 0 };
+        int left = G;
+        while (left / 2 >= 2 * min) { b.Add(b[^1] + left / 2); left -= left / 2; }
+        if (left >= 2 * min) b.Add(b[^1] + left / 2);
+        b.Add(G);
+        return b;
+    }
+
     private const int HeadTask = -1;                   // the layer index of the head's weight-gradient task
 
     private void BackwardLayer(int l)
