@@ -33,7 +33,11 @@ public static class LmStepBench
             case "overacts": RecurrentDirection<float>.GradientsOverActivations = on; break;
             case "loops5": StepGemm.PrefetchC = on; RecurrentDirection<float>.GradientsOverActivations = on; break;  // both of session 5's loop changes
             case "tail": RecurrentPipeline<float>.GuidedTail = on; break;
-            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, head, overacts, loops5, tail, nop)");
+            case "ranges16": RecurrentPipeline<float>.RangeCount = on ? 16 : 8; break;                       // 4-step ranges vs 8 (ends halved)
+            case "rows128": RecurrentDirection<float>.RangeGemmRows = on ? 128 : 0; break;                  // stage/fill GEMMs in 128-row blocks
+            case "rows64": RecurrentDirection<float>.RangeGemmRows = on ? 64 : 0; break;
+            case "ranges4": RecurrentPipeline<float>.RangeCount = on ? 4 : 8; break;                         // 16-step ranges vs 8
+            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, head, overacts, loops5, tail, ranges16, ranges4, rows128, rows64, nop)");
         }
     }
 

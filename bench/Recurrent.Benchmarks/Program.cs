@@ -17,6 +17,7 @@ if (args.Length > 0 && args[0] == "phases") return PhaseBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "lmstep") return LmStepBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "loops") return LoopBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "dwgemm") return WeightGemmBench.Run(args[1..]);
+if (args.Length > 0 && args[0] == "ranges") return RangeBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "kern") return KernBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "gates") return GateKernelQuick.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

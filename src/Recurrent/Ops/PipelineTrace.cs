@@ -28,6 +28,10 @@ internal enum PipelinePhase
     Head,
     /// <summary>Forward: the time loop of the first step range only (also counted in Recur).</summary>
     RecurFirst,
+    /// <summary>Forward: the projection GEMM + bias of a layer above's stage only (also counted in Stage).</summary>
+    StageGemm,
+    /// <summary>Backward: the dGates·W_ih GEMM of a fill only (also counted in Fill).</summary>
+    FillGemm,
     /// <summary>Ticks from the start of the pass until this part finished.</summary>
     Finished,
 }

@@ -29,6 +29,14 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     /// activations it reads. Same values; on by default, a switch for the benchmarks' in-process A/B (read per pass).</summary>
     internal static bool GradientsOverActivations = true;
 
+    /// <summary>Rows per GEMM call of a pipeline stage or fill (0 = the whole range in one call): a range's GEMM runs as
+    /// blocks of this many rows, a stage adding the bias to each block right after it. An 8-step range at B=32 is 256 rows:
+    /// its stage writes 1 MB of gates, which streams through the 512 KB L2 and evicts the 256 KB of input rows that every
+    /// 16-column panel re-reads; in 128-row blocks the stage GEMMs of a train lm step took ~9% less thread time in
+    /// place (`lmstep --ab rows128`, docs/benchmarks.md). Same bits (each row's arithmetic does not depend on the rows
+    /// beside it; the bias is the same one addition per element). A switch for the benchmarks' A/B and the tests.</summary>
+    internal static int RangeGemmRows = 128;
+
     private readonly RecurrentMode _mode;
     private readonly int _steps, _batch, _inputSize, _hidden, _gates;
     private readonly bool _reverse;
@@ -234,8 +242,20 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
         int B = _batch, I = _inputSize, G = _gates, r0 = s0 * B, rows = (s1 - s0) * B;
         if (_tokens is not null) { GatherRows(r0, r0 + rows); return; }
         var acts = _acts.AsSpan(r0 * G, rows * G);
-        if (PartGemm.InPart) InputOperand(forward: true).MultiplyInto(rows, _x.AsSpan(r0 * I, rows * I), acts, accumulate: false);
-        else PartGemm.Multiply(false, true, rows, G, I, _x.AsSpan(r0 * I, rows * I), _wIh, acts, accumulate: false);   // one range: a GEMM split across threads
+        if (PartGemm.InPart)
+        {
+            var op = InputOperand(forward: true);
+            int block = RangeGemmRows > 0 ? RangeGemmRows : rows;
+            for (int i = 0; i < rows; i += block)
+            {
+                int n = Math.Min(block, rows - i);
+                var c = acts.Slice(i * G, n * G);
+                op.MultiplyInto(n, _x.AsSpan((r0 + i) * I, n * I), c, accumulate: false);
+                if (_bias is not null) Elementwise.AddRowToEach<T>(c, _bias);                 // the block's gates, still in L2
+            }
+            return;
+        }
+        PartGemm.Multiply(false, true, rows, G, I, _x.AsSpan(r0 * I, rows * I), _wIh, acts, accumulate: false);   // one range: a GEMM split across threads
         if (_bias is not null) Elementwise.AddRowToEach<T>(acts, _bias);
     }
 
@@ -259,7 +279,16 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     internal void InputGradientRows(int s0, int s1, Span<T> dX)
     {
         int B = _batch, I = _inputSize, G = _gates, rows = (s1 - s0) * B;
-        if (PartGemm.InPart) InputOperand(forward: false).MultiplyInto(rows, _dG.AsSpan(s0 * B * G, rows * G), dX[..(rows * I)], accumulate: true);
+        if (PartGemm.InPart)
+        {
+            var op = InputOperand(forward: false);
+            int block = RangeGemmRows > 0 ? RangeGemmRows : rows;
+            for (int i = 0; i < rows; i += block)
+            {
+                int n = Math.Min(block, rows - i);
+                op.MultiplyInto(n, _dG.AsSpan((s0 * B + i) * G, n * G), dX.Slice(i * I, n * I), accumulate: true);
+            }
+        }
         else PartGemm.Multiply(false, false, rows, I, G, _dG.AsSpan(s0 * B * G, rows * G), _wIh, dX[..(rows * I)], accumulate: true);
     }
 

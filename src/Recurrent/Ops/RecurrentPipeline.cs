@@ -45,6 +45,10 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
     private int _headBackwardDone;                      // head ranges whose backward is done
     private T _headRowScale;                            // d loss / rows: the cross-entropy's upstream factor per row
 
+    /// <summary>Step ranges per pass before the ends are halved (8; an A/B switch for the benchmarks: other counts keep
+    /// equal ranges). Read when a pipeline is built.</summary>
+    internal static int RangeCount = 8;
+
     /// <param name="runs">One forward-direction run per layer (no lengths).</param>
     /// <param name="masks">[L−1] dropout masks between layers (null entries = none).</param>
     /// <param name="steps">T.</param>
@@ -58,7 +62,7 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         _parts = Math.Clamp(parts, 1, _layers);
         // Ranges of ~T/8 steps: the layer above waits for one range to start and the last one to finish, while
         // the GEMMs over a range keep enough rows (B·T/8) to run at full speed.
-        _chunks = _parts == 1 ? 1 : Math.Min(steps, 8);
+        _chunks = _parts == 1 ? 1 : Math.Min(steps, RangeCount);
         var bounds = new List<int>();
         for (int c = 0; c <= _chunks; c++) bounds.Add((int)((long)steps * c / _chunks));
         // The first and the last range are halved (from 32 steps on, so that a half keeps ≥ 4 steps): the layer above
@@ -166,7 +170,9 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         var input = _inputs[l].AsSpan(s0 * BH, n);
         if (_masks[l - 1] is { } mask) mask.Apply(below, input, (long)s0 * BH, fromZero: false);
         else below.CopyTo(input);
+        long tg = PipelineTrace.Now();
         _runs[l].ProjectInput(s0, s1);
+        PipelineTrace.Mark(PipelinePhase.StageGemm, ref tg);
         PipelineTrace.Mark(PipelinePhase.Stage, ref t0);
     }
 
@@ -385,8 +391,10 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         PipelineTrace.Mark(PipelinePhase.WaitBackward, ref t0);
         int BH = _batch * _hidden, n = (s1 - s0) * BH;
         var d = _outputGrads[l].AsSpan(s0 * BH, n);
+        long tg = PipelineTrace.Now();
         d.Clear();                                                                   // the layer-by-layer path accumulates into a zeroed gradient
         _runs[l + 1].InputGradientRows(s0, s1, d);
+        PipelineTrace.Mark(PipelinePhase.FillGemm, ref tg);
         if (_masks[l] is { } mask) mask.Apply(d, d, (long)s0 * BH, fromZero: true);
         PipelineTrace.Mark(PipelinePhase.Fill, ref t0);
     }

@@ -64,6 +64,24 @@ public class RecurrentPipelineTests
         CompareWithLayerByLayer(mode, 2, 0.3, oneHot, 7, H: mode == RecurrentMode.Lstm ? 131 : 171, B: 3);
     }
 
+    [Theory]
+    [InlineData(RecurrentMode.Lstm, 2, false, 7)]
+    [InlineData(RecurrentMode.Lstm, 3, true, 5)]
+    [InlineData(RecurrentMode.Gru, 2, false, 1)]
+    [InlineData(RecurrentMode.RnnTanh, 3, false, 12)]
+    public void RangeGemmsInRowBlocksAreBitIdentical(RecurrentMode mode, int layers, bool oneHot, int blockRows)
+    {
+        // RecurrentDirection.RangeGemmRows: a stage's projection and a fill's dGates·W_ih run as blocks of rows (here
+        // blocks that do not divide a range's B·steps rows, and single rows).
+        int saved = RecurrentDirection<float>.RangeGemmRows;
+        try
+        {
+            RecurrentDirection<float>.RangeGemmRows = blockRows;
+            foreach (int T in new[] { 11, 37 }) CompareWithLayerByLayer(mode, layers, 0.3, oneHot, T);
+        }
+        finally { RecurrentDirection<float>.RangeGemmRows = saved; }
+    }
+
     private static void CompareWithLayerByLayer(RecurrentMode mode, int layers, double dropout, bool oneHot, int T, int H = 9, int B = 5)
     {
         const int V = 13;                                          // B·H = 45: dropout ranges start at odd indices
