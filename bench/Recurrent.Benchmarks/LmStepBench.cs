@@ -36,8 +36,13 @@ public static class LmStepBench
             case "ranges16": RecurrentPipeline<float>.RangeCount = on ? 16 : 8; break;                       // 4-step ranges vs 8 (ends halved)
             case "rows128": RecurrentDirection<float>.RangeGemmRows = on ? 128 : 0; break;                  // stage/fill GEMMs in 128-row blocks
             case "rows64": RecurrentDirection<float>.RangeGemmRows = on ? 64 : 0; break;
+            case "sharestages": RecurrentPipeline<float>.ShareStages = on; break;                           // a waiting thread takes blocks of the other's stage
+            case "share64": RecurrentPipeline<float>.ShareStages = on; RecurrentDirection<float>.RangeGemmRows = on ? 64 : 128; break;
+            case "blocks64": RecurrentPipeline<float>.ShareStages = true; RecurrentDirection<float>.RangeGemmRows = on ? 64 : 128; break;   // shared stages in 64- vs 128-row blocks
+            case "sharestages64": RecurrentDirection<float>.RangeGemmRows = 64; RecurrentPipeline<float>.ShareStages = on; break;
+            case "ranges5": RecurrentPipeline<float>.ShareStages = on; RecurrentDirection<float>.RangeGemmRows = on ? 64 : 0; break;   // this session's two range changes vs before
             case "ranges4": RecurrentPipeline<float>.RangeCount = on ? 4 : 8; break;                         // 16-step ranges vs 8
-            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, head, overacts, loops5, tail, ranges16, ranges4, rows128, rows64, nop)");
+            default: throw new ArgumentException($"lmstep: unknown --ab switch '{name}' (pipeline, prefetchc, head, overacts, loops5, tail, ranges16, ranges4, rows128, rows64, sharestages, share64, blocks64, sharestages64, ranges5, nop)");
         }
     }
 

@@ -33,9 +33,10 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     /// blocks of this many rows, a stage adding the bias to each block right after it. An 8-step range at B=32 is 256 rows:
     /// its stage writes 1 MB of gates, which streams through the 512 KB L2 and evicts the 256 KB of input rows that every
     /// 16-column panel re-reads; in 128-row blocks the stage GEMMs of a train lm step took ~9% less thread time in
-    /// place (`lmstep --ab rows128`, docs/benchmarks.md). Same bits (each row's arithmetic does not depend on the rows
+    /// place (`lmstep --ab rows128`), and 64-row blocks are as fast and let both threads share a stage
+    /// (RecurrentPipeline.ShareStages; docs/benchmarks.md). Same bits (each row's arithmetic does not depend on the rows
     /// beside it; the bias is the same one addition per element). A switch for the benchmarks' A/B and the tests.</summary>
-    internal static int RangeGemmRows = 128;
+    internal static int RangeGemmRows = 64;
 
     private readonly RecurrentMode _mode;
     private readonly int _steps, _batch, _inputSize, _hidden, _gates;
@@ -239,24 +240,29 @@ internal sealed class RecurrentDirection<T> where T : unmanaged, IFloatingPointI
     /// rows of W_ihᵀ (+ bias).</summary>
     internal void ProjectInput(int s0, int s1)
     {
-        int B = _batch, I = _inputSize, G = _gates, r0 = s0 * B, rows = (s1 - s0) * B;
+        int B = _batch, r0 = s0 * B, rows = (s1 - s0) * B;
         if (_tokens is not null) { GatherRows(r0, r0 + rows); return; }
-        var acts = _acts.AsSpan(r0 * G, rows * G);
         if (PartGemm.InPart)
         {
-            var op = InputOperand(forward: true);
             int block = RangeGemmRows > 0 ? RangeGemmRows : rows;
-            for (int i = 0; i < rows; i += block)
-            {
-                int n = Math.Min(block, rows - i);
-                var c = acts.Slice(i * G, n * G);
-                op.MultiplyInto(n, _x.AsSpan((r0 + i) * I, n * I), c, accumulate: false);
-                if (_bias is not null) Elementwise.AddRowToEach<T>(c, _bias);                 // the block's gates, still in L2
-            }
+            for (int i = 0; i < rows; i += block) ProjectInputRows(r0 + i, Math.Min(block, rows - i));
             return;
         }
+        int I = _inputSize, G = _gates;
+        var acts = _acts.AsSpan(r0 * G, rows * G);
         PartGemm.Multiply(false, true, rows, G, I, _x.AsSpan(r0 * I, rows * I), _wIh, acts, accumulate: false);   // one range: a GEMM split across threads
         if (_bias is not null) Elementwise.AddRowToEach<T>(acts, _bias);
+    }
+
+    /// <summary>The input projection of the dense input rows [r0, r0 + rows) (row = step·B + b) on the calling thread, inside a
+    /// pipeline part: acts = x·W_ihᵀ, then the bias, while the block's gates are still in L2. Each row's values do not depend
+    /// on the block it is computed in.</summary>
+    internal void ProjectInputRows(int r0, int rows)
+    {
+        int I = _inputSize, G = _gates;
+        var c = _acts.AsSpan(r0 * G, rows * G);
+        InputOperand(forward: true).MultiplyInto(rows, _x.AsSpan(r0 * I, rows * I), c, accumulate: false);
+        if (_bias is not null) Elementwise.AddRowToEach<T>(c, _bias);
     }
 
     /// <summary>Ends the input stage (returns its work buffers).</summary>

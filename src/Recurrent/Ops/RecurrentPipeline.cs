@@ -10,7 +10,7 @@
 // the gradient of the layer below's output, dGates·W_ih with the dropout mask (backward), one chunk at a
 // time. Those intermediates live in pooled buffers instead of autograd tensors and their gradients.
 // Balance (two layers, two threads): the lower layer's thread also projects every other chunk for the layer
-// above (forward); the upper layer's thread, once its loop is done, shares the lower layer's output-gradient
+// above (forward), in row blocks that the upper layer's thread joins instead of waiting; the upper layer's thread, once its loop is done, shares the lower layer's output-gradient
 // chunks; and the weight-gradient GEMMs (dW_hh, dense dW_ih) run in P row blocks that whichever thread is
 // free claims, so both threads finish together.
 //
@@ -35,6 +35,7 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
     private readonly int[] _forwardDone;                // [L] steps whose states are final
     private readonly int[] _backwardDone;               // [L] first step whose gate gradients are final (T: none yet)
     private readonly int[][] _stage;                    // [L][C] input stage of layer l, chunk c: 0 free, 1 claimed, 2 done
+    private readonly int[][] _stageNext, _stageLeft;    // [L][C] a stage's next block to claim; its blocks not yet done
     private readonly int[][] _fill;                     // [L][C] d output of layer l, chunk c (backward): 0 free, 1 claimed, 2 done
     private readonly int[] _layerReady;                 // [L] 1 when layer l's gate gradients are final (weight-gradient blocks may run)
     private (int Layer, bool Recurrent, int G0, int G1)[] _tasks = [];   // weight-gradient GEMMs in row blocks, claimed by free threads
@@ -48,6 +49,14 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
     /// <summary>Step ranges per pass before the ends are halved (8; an A/B switch for the benchmarks: other counts keep
     /// equal ranges). Read when a pipeline is built.</summary>
     internal static int RangeCount = 8;
+
+    /// <summary>A stage of layer l ≥ 1 runs as blocks of <see cref="RecurrentDirection{T}.RangeGemmRows"/> rows (dropout of
+    /// the rows below, then their projection) that both threads claim: a thread that would wait for a stage the other one
+    /// is running takes its remaining blocks. The lower layer's thread is the forward's critical path (its loop plus every
+    /// other stage) while the upper one waits 2–3 ms per pass; sharing moved ~1 ms of stage work per pass (forward
+    /// median −0.4 to −1.8 ms in four `lmstep --ab` sittings, docs/benchmarks.md). Same bits: each block does the
+    /// operations the whole stage does on its rows. An A/B switch for the benchmarks.</summary>
+    internal static bool ShareStages = true;
 
     /// <param name="runs">One forward-direction run per layer (no lengths).</param>
     /// <param name="masks">[L−1] dropout masks between layers (null entries = none).</param>
@@ -82,7 +91,13 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         _stage = new int[_layers][];
         _fill = new int[_layers][];
         _layerReady = new int[_layers];
-        for (int l = 0; l < _layers; l++) { _stage[l] = new int[_chunks]; _fill[l] = new int[_chunks]; }
+        _stageNext = new int[_layers][];
+        _stageLeft = new int[_layers][];
+        for (int l = 0; l < _layers; l++)
+        {
+            _stage[l] = new int[_chunks]; _fill[l] = new int[_chunks];
+            _stageNext[l] = new int[_chunks]; _stageLeft[l] = new int[_chunks];
+        }
         _headForward = new int[_chunks];
         _headBackward = new int[_chunks];
     }
@@ -110,6 +125,8 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         // Every layer's input stage is set up before any thread starts: another thread may project its chunks (HelpAbove).
         for (int l = 0; l < _layers; l++) _runs[l].BeginInput(l == 0 ? _x : _inputs[l], l == 0 ? _tokens : null);
         _head?.BeginForward();
+        for (int l = 0; l < _layers; l++)
+            for (int c = 0; c < _chunks; c++) { _stageNext[l][c] = 0; _stageLeft[l][c] = StageBlocks(c); }
         RunParts(backward: false);
     }
 
@@ -154,7 +171,19 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         }
         long t0 = PipelineTrace.Now();
         var spin = new SpinWait();
-        while (Volatile.Read(ref _stage[l][c]) != 2) Wait(ref spin);
+        bool helped = false;
+        while (Volatile.Read(ref _stage[l][c]) != 2)
+        {
+            // The other thread runs this stage: once its input is final, take blocks of it that are still free.
+            if (!helped && ShareStages && Volatile.Read(ref _stageLeft[l][c]) > 0 && Volatile.Read(ref _forwardDone[l - 1]) >= Chunk(c).S1)
+            {
+                PipelineTrace.Mark(PipelinePhase.WaitForward, ref t0);
+                RunStageBlocks(l, c);
+                PipelineTrace.Mark(PipelinePhase.Stage, ref t0);
+                helped = true;
+            }
+            Wait(ref spin);
+        }
         PipelineTrace.Mark(PipelinePhase.WaitForward, ref t0);
     }
 
@@ -166,6 +195,13 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         while (Volatile.Read(ref _forwardDone[l - 1]) < s1) Wait(ref spin);
         PipelineTrace.Mark(PipelinePhase.WaitForward, ref t0);
         int BH = _batch * _hidden, n = (s1 - s0) * BH;
+        if (ShareStages && PartGemm.InPart)
+        {
+            RunStageBlocks(l, c);
+            while (Volatile.Read(ref _stageLeft[l][c]) > 0) Wait(ref spin);                // a block the other thread took
+            PipelineTrace.Mark(PipelinePhase.Stage, ref t0);
+            return;
+        }
         var below = _runs[l - 1].States.AsSpan((s0 + 1) * BH, n);                     // h of steps s0..s1−1 [rows, H]
         var input = _inputs[l].AsSpan(s0 * BH, n);
         if (_masks[l - 1] is { } mask) mask.Apply(below, input, (long)s0 * BH, fromZero: false);
@@ -174,6 +210,35 @@ internal sealed class RecurrentPipeline<T> where T : unmanaged, IFloatingPointIe
         _runs[l].ProjectInput(s0, s1);
         PipelineTrace.Mark(PipelinePhase.StageGemm, ref tg);
         PipelineTrace.Mark(PipelinePhase.Stage, ref t0);
+    }
+
+    private int StageBlockRows(int c) => RecurrentDirection<T>.RangeGemmRows > 0 ? RecurrentDirection<T>.RangeGemmRows : (Chunk(c).S1 - Chunk(c).S0) * _batch;
+
+    private int StageBlocks(int c)
+    {
+        int rows = (Chunk(c).S1 - Chunk(c).S0) * _batch, block = StageBlockRows(c);
+        return (rows + block - 1) / block;
+    }
+
+    /// <summary>Claims and runs blocks of rows of stage (l, c) until none is left (its input must be final): the dropout of
+    /// the block's rows below, then their projection. The same operations per element as the whole stage.</summary>
+    private void RunStageBlocks(int l, int c)
+    {
+        var (s0, s1) = Chunk(c);
+        int H = _hidden, r0 = s0 * _batch, rows = (s1 - s0) * _batch, block = StageBlockRows(c), blocks = StageBlocks(c);
+        int b;
+        while ((b = Interlocked.Increment(ref _stageNext[l][c]) - 1) < blocks)
+        {
+            int i = b * block, m = Math.Min(block, rows - i);
+            var below = _runs[l - 1].States.AsSpan((r0 + _batch + i) * H, m * H);          // h after steps of rows r0+i.. [m, H]
+            var input = _inputs[l].AsSpan((r0 + i) * H, m * H);
+            if (_masks[l - 1] is { } mask) mask.Apply(below, input, (long)(r0 + i) * H, fromZero: false);
+            else below.CopyTo(input);
+            long tg = PipelineTrace.Now();
+            _runs[l].ProjectInputRows(r0 + i, m);
+            PipelineTrace.Mark(PipelinePhase.StageGemm, ref tg);
+            Interlocked.Decrement(ref _stageLeft[l][c]);
+        }
     }
 
     /// <summary>A thread whose layers are done projects the remaining chunks of the layer above, from the last
