@@ -9,11 +9,11 @@
 //               2P row blocks per G×H product; bit-identical to base (checked below)
 //   ic-outer    as shared-B, loop order rows-outer / depth-inner (the C block stays in L2, B streams per row block)
 //   packA-only, kernel-only   the shared-B nest split in its parts (results differ on purpose)
-//   strided-A   no A packing: a 6×16 kernel reading dGᵀ straight from dG (stride G, 4 KB at G = 1024)
+// (A sixth variant, no A packing — a 6×16 kernel reading dGᵀ straight from dG at a 4 KB stride — measured ~45 GFLOP/s
+// against ~81 and was removed with its copy of the micro-kernel; docs/benchmarks.md has its numbers.)
 // AVX2 machines only (the prototypes call the 6×16 kernel directly).
 //   dotnet bench/Recurrent.Benchmarks/bin/Release/net10.0/Recurrent.Benchmarks.dll dwgemm [--threads 2] [--reps 30] [--hot]
 using System.Diagnostics;
-using System.Runtime.Intrinsics;
 using Recurrent.Kernels;
 using Recurrent.Ops;
 
@@ -88,7 +88,7 @@ internal readonly unsafe struct ColumnSegment(int column0, int n, float* c, int 
 internal static unsafe class RecurrentPipelineWeights
 {
     private const int H = 256, G = 4 * H, TB = 2048, KC = GemmF32.KC;
-    public static readonly string[] Variants = ["base", "shared-B", "ic-outer", "packA-only", "kernel-only", "strided-A"];
+    public static readonly string[] Variants = ["base", "shared-B", "ic-outer", "packA-only", "kernel-only"];
 
     private static PackedMatrix? s_h0, s_fused;
     private static int s_next, s_packed;
@@ -161,9 +161,6 @@ internal static unsafe class RecurrentPipelineWeights
                             var c = dW[l == 0 ? 0 : rec ? 1 : 2];
                             PartGemm.Multiply(true, false, g1 - g0, H, TB, dG[l].AsSpan(g0), G, rec ? hs[l] : x1, H, c.AsSpan(g0 * H), H, accumulate: true);
                             break;
-                        case "strided-A":
-                            Strided(pa, g0, g1, packed, segs);
-                            break;
                         default:
                             s_mode = variant == "packA-only" ? 1 : variant == "kernel-only" ? 2 : 0;   // shared-B, ic-outer: 0
                             Nest(pa, g0, g1, packed, segs, icOuter: variant == "ic-outer", mc: 128);
@@ -207,76 +204,4 @@ internal static unsafe class RecurrentPipelineWeights
                 }
             }
     }
-
-    private static void Strided(float* a, int g0, int g1, PackedMatrix b, ReadOnlySpan<ColumnSegment> segs)
-    {
-        for (int pc = 0; pc < TB; pc += KC)
-            for (int ic = g0; ic < g1; ic += 128)
-            {
-                int mcb = Math.Min(128, g1 - ic);
-                float* bBlock = b.Pointer + (nint)pc * b.PaddedN;
-                foreach (var s in segs)
-                    for (int jr = 0; jr < s.N; jr += 16)
-                    {
-                        int rows;
-                        for (int ir = 0; ir < mcb; ir += rows)
-                        {
-                            rows = GemmPacking.TileRows(mcb - ir, 6);
-                            StridedA.Run(rows, KC, a + (nint)pc * G + ic + ir, G, bBlock + (nint)(s.Column0 + jr) * KC, s.C + (nint)(ic + ir) * s.Ldc + jr, s.Ldc);
-                        }
-                    }
-            }
-    }
-}
-
-/// <summary>The AVX2 6×16 micro-kernel reading A unpacked and transposed: A panel step p at a + p·lda (prototype).</summary>
-internal static unsafe class StridedA
-{
-    public static void Run(int rows, int kc, float* a, int lda, float* b, float* c, nint ldc)
-    {
-        switch (rows)
-        {
-            case 6: Tile<R6>(kc, a, lda, b, c, ldc); break;
-            case 5: Tile<R5>(kc, a, lda, b, c, ldc); break;
-            case 4: Tile<R4>(kc, a, lda, b, c, ldc); break;
-            case 3: Tile<R3>(kc, a, lda, b, c, ldc); break;
-            case 2: Tile<R2>(kc, a, lda, b, c, ldc); break;
-            default: Tile<R1>(kc, a, lda, b, c, ldc); break;
-        }
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<R>(int kc, float* a, nint lda, float* b, float* c, nint ldc) where R : struct, IRowCount
-    {
-        var c00 = Vector256<float>.Zero; var c01 = Vector256<float>.Zero;
-        var c10 = Vector256<float>.Zero; var c11 = Vector256<float>.Zero;
-        var c20 = Vector256<float>.Zero; var c21 = Vector256<float>.Zero;
-        var c30 = Vector256<float>.Zero; var c31 = Vector256<float>.Zero;
-        var c40 = Vector256<float>.Zero; var c41 = Vector256<float>.Zero;
-        var c50 = Vector256<float>.Zero; var c51 = Vector256<float>.Zero;
-        for (int p = 0; p < kc; p++)
-        {
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(a + 8 * lda);
-            var b0 = Vector256.Load(b + 0);
-            var b1 = Vector256.Load(b + 8);
-            var a0 = Vector256.Create(a[0]);
-            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
-            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-            if (R.Value > 1) { var a1 = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(a1, b0, c10); c11 = Vector256.FusedMultiplyAdd(a1, b1, c11); }
-            if (R.Value > 2) { var a2 = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(a2, b0, c20); c21 = Vector256.FusedMultiplyAdd(a2, b1, c21); }
-            if (R.Value > 3) { var a3 = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(a3, b0, c30); c31 = Vector256.FusedMultiplyAdd(a3, b1, c31); }
-            if (R.Value > 4) { var a4 = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(a4, b0, c40); c41 = Vector256.FusedMultiplyAdd(a4, b1, c41); }
-            if (R.Value > 5) { var a5 = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(a5, b0, c50); c51 = Vector256.FusedMultiplyAdd(a5, b1, c51); }
-            a += lda;
-            b += 16;
-        }
-        St(c00, c); St(c01, c + 8);
-        if (R.Value > 1) { St(c10, c + ldc); St(c11, c + ldc + 8); }
-        if (R.Value > 2) { St(c20, c + 2 * ldc); St(c21, c + 2 * ldc + 8); }
-        if (R.Value > 3) { St(c30, c + 3 * ldc); St(c31, c + 3 * ldc + 8); }
-        if (R.Value > 4) { St(c40, c + 4 * ldc); St(c41, c + 4 * ldc + 8); }
-        if (R.Value > 5) { St(c50, c + 5 * ldc); St(c51, c + 5 * ldc + 8); }
-    }
-
-    private static void St(Vector256<float> acc, float* dst) => (Vector256.Load(dst) + acc).Store(dst);
 }
