@@ -140,15 +140,9 @@ public class RecurrentStack<T> : Module<T> where T : unmanaged, IFloatingPointIe
     /// <exception cref="ArgumentException">ids do not form [B, T], an id is outside 0…InputSize−1, or a state does not fit.</exception>
     public RecurrentResult<T> ForwardOneHot(int[] ids, int batch, int steps, Tensor<T>? h0 = null, Tensor<T>? c0 = null, int[]? lengths = null)
     {
-        ArgumentNullException.ThrowIfNull(ids);
-        if (batch < 1 || steps < 1 || ids.Length != (long)batch * steps)
-            throw new ArgumentException($"{OpName}: {ids.Length} token ids do not form [B={batch}, T={steps}].");
-        int S = NumLayers * NumDirections;
-        CheckState("h0", h0, S, batch);
-        if (c0 is not null && Mode != RecurrentMode.Lstm) throw new ArgumentException($"{OpName}: c0 is only used by the LSTM.");
-        CheckState("c0", c0, S, batch);
+        var tokens = CheckedTimeMajor(ids, batch, steps, h0, c0);
         Op.PrepareLengths(OpName, lengths, steps, batch);
-        return RunLayers(null, TimeMajor(ids, batch, steps), batch, steps, h0, c0, lengths);
+        return RunLayers(null, tokens, batch, steps, h0, c0, lengths);
     }
 
     /// <summary>
@@ -160,22 +154,22 @@ public class RecurrentStack<T> : Module<T> where T : unmanaged, IFloatingPointIe
     internal (Tensor<T> Loss, Tensor<T> HN, Tensor<T>? CN)? ForwardOneHotLoss(int[] ids, int batch, int steps, Tensor<T>? h0, Tensor<T>? c0,
         Linear<T> head, int[] targets)
     {
-        if (!(NumLayers >= 2 && !Bidirectional && UsePipeline)) return null;
-        ArgumentNullException.ThrowIfNull(ids);
-        if (batch < 1 || steps < 1 || ids.Length != (long)batch * steps)
-            throw new ArgumentException($"{OpName}: {ids.Length} token ids do not form [B={batch}, T={steps}].");
-        CheckState("h0", h0, NumLayers, batch);
-        if (c0 is not null && Mode != RecurrentMode.Lstm) throw new ArgumentException($"{OpName}: c0 is only used by the LSTM.");
-        CheckState("c0", c0, NumLayers, batch);
-        var layers = new RecurrentWeights<T>[NumLayers];
-        for (int k = 0; k < NumLayers; k++) layers[k] = _weights[k][0];
-        return Op.RecurrentStackLanguageModelLoss(Mode, TimeMajor(ids, batch, steps), steps, batch, layers, h0, c0,
+        if (!RunsPipelined(lengths: null)) return null;
+        var tokens = CheckedTimeMajor(ids, batch, steps, h0, c0);
+        return Op.RecurrentStackLanguageModelLoss(Mode, tokens, steps, batch, PipelineLayers(), h0, c0,
             Training ? Dropout : 0, Training && Dropout > 0 ? _dropoutRng : null, head.Weight, head.Bias, targets);
     }
 
-    /// <summary>[B, T] batch-major ids as [T, B] time-major.</summary>
-    private static int[] TimeMajor(int[] ids, int batch, int steps)
+    /// <summary>[B, T] batch-major ids as [T, B] time-major, after checking the ids' count and the states' shapes.</summary>
+    private int[] CheckedTimeMajor(int[] ids, int batch, int steps, Tensor<T>? h0, Tensor<T>? c0)
     {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (batch < 1 || steps < 1 || ids.Length != (long)batch * steps)
+            throw new ArgumentException($"{OpName}: {ids.Length} token ids do not form [B={batch}, T={steps}].");
+        int S = NumLayers * NumDirections;
+        CheckState("h0", h0, S, batch);
+        if (c0 is not null && Mode != RecurrentMode.Lstm) throw new ArgumentException($"{OpName}: c0 is only used by the LSTM.");
+        CheckState("c0", c0, S, batch);
         var tokens = new int[ids.Length];
         for (int b = 0; b < batch; b++)
             for (int t = 0; t < steps; t++) tokens[t * batch + b] = ids[b * steps + t];
@@ -187,11 +181,9 @@ public class RecurrentStack<T> : Module<T> where T : unmanaged, IFloatingPointIe
     {
         // A deep unidirectional stack without lengths runs as one pipelined op (the same numbers, fewer tensors,
         // layers on different threads); bidirectional layers and variable lengths go layer by layer.
-        if (NumLayers >= 2 && !Bidirectional && lengths is null && UsePipeline)
+        if (RunsPipelined(lengths))
         {
-            var layers = new RecurrentWeights<T>[NumLayers];
-            for (int k = 0; k < NumLayers; k++) layers[k] = _weights[k][0];
-            return Op.RecurrentStackPipelined(Mode, input, tokens, T_, B, layers, h0, c0,
+            return Op.RecurrentStackPipelined(Mode, input, tokens, T_, B, PipelineLayers(), h0, c0,
                 Training ? Dropout : 0, Training && Dropout > 0 ? _dropoutRng : null);
         }
         var hs = new List<Tensor<T>>(NumLayers);
@@ -211,6 +203,17 @@ public class RecurrentStack<T> : Module<T> where T : unmanaged, IFloatingPointIe
         var hN = hs.Count == 1 ? hs[0] : Op.ConcatFirstDim(hs);                     // [L·D, B, H]
         var cN = cs.Count == 0 ? null : cs.Count == 1 ? cs[0] : Op.ConcatFirstDim(cs);
         return new RecurrentResult<T>(output, hN, cN);
+    }
+
+    /// <summary>Whether a forward pass runs as one pipelined op: a deep unidirectional stack without lengths.</summary>
+    private bool RunsPipelined(int[]? lengths) => NumLayers >= 2 && !Bidirectional && lengths is null && UsePipeline;
+
+    /// <summary>Each layer's (only, forward-direction) weights, bottom up, as the pipelined ops take them.</summary>
+    private RecurrentWeights<T>[] PipelineLayers()
+    {
+        var layers = new RecurrentWeights<T>[NumLayers];
+        for (int k = 0; k < NumLayers; k++) layers[k] = _weights[k][0];
+        return layers;
     }
 
     /// <summary>Run deep unidirectional stacks as one pipelined op (default); false = layer by layer (tests compare the two).</summary>
